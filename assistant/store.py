@@ -1,0 +1,110 @@
+"""The persistent index: passages (with vectors) and a registry of ingested reports.
+
+Both live in Chroma, embedded (`PersistentClient`) or on a server (`HttpClient`), so a
+shared index holds all state. Passages go through llama-index's `ChromaVectorStore`; the
+report registry is a small side collection keyed by report id that records each file's
+content hash. A report's registry entry is written last and removed first, so an
+interrupted write always leaves the report looking "changed" and the next ingest redoes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Iterator
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from assistant.records import Passage, ReportInfo
+from assistant.settings import Settings
+
+_PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
+_GET_PAGE = 5000  # rows per Chroma get(), to bound memory on large indexes
+
+
+def _to_meta(values: dict) -> dict:
+    """Chroma metadata cannot hold None: store '' and restore None on the way out."""
+    return {k: ("" if v is None else v) for k, v in values.items()}
+
+
+def _from_meta(meta: dict, names: list[str]) -> dict:
+    out = {k: meta.get(k) for k in names}
+    for key in ("published", "inspected", "year"):
+        if key in out and out[key] == "":
+            out[key] = None
+    return out
+
+
+class PassageStore:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_host:
+            self.client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        else:
+            Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+        name = settings.index_name()
+        # No embedding function: vectors always come from our own embedder, so Chroma never
+        # tries to fetch its default ONNX model.
+        self.collection = self.client.get_or_create_collection(
+            f"passages-{name}", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
+        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+
+    # -- reports ---------------------------------------------------------------------
+
+    def reports(self) -> list[ReportInfo]:
+        names = [f.name for f in fields(ReportInfo)]
+        got = self.registry.get(include=["metadatas"])
+        return [ReportInfo(**_from_meta(m, names)) for m in got["metadatas"]]
+
+    def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray) -> None:
+        """Swap a report's passages for new ones; the registry entry goes in last."""
+        self.remove_report(info.doc_id)
+        nodes = [
+            TextNode(
+                id_=p.id,
+                text=p.text,
+                metadata=_to_meta({k: getattr(p, k) for k in _PASSAGE_META}),
+                embedding=vector.tolist(),
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=info.doc_id)},
+            )
+            for p, vector in zip(passages, vectors)
+        ]
+        if nodes:
+            self.vectors.add(nodes)
+        # The registry needs a vector of its own; a constant one keeps it a plain table.
+        self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
+
+    def remove_report(self, doc_id: str) -> None:
+        self.registry.delete(ids=[doc_id])
+        self.vectors.delete(ref_doc_id=doc_id)
+
+    # -- passages --------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def passages(self, where: dict | None = None) -> Iterator[Passage]:
+        """Every stored passage (optionally filtered), in report and reading order."""
+        rows: list[Passage] = []
+        offset = 0
+        while True:
+            got = self.collection.get(
+                where=where, include=["metadatas", "documents"], limit=_GET_PAGE, offset=offset
+            )
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                rows.append(Passage(id=pid, text=text or "", **_from_meta(meta, _PASSAGE_META)))
+            if len(got["ids"]) < _GET_PAGE:
+                break
+            offset += _GET_PAGE
+        rows.sort(key=lambda p: (p.source, p.chunk_index))
+        yield from rows

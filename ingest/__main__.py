@@ -1,0 +1,51 @@
+"""`python -m ingest [PATH ...] [--prune] [--rebuild]`: bring the index up to date."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from assistant import Assistant
+from assistant.records import IngestReport
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
+    parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: the bundled reports)")
+    parser.add_argument("--prune", action="store_true", help="remove reports whose file no longer exists")
+    parser.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    parser.add_argument("--index-dir", type=Path, default=None, help="index directory (default from settings)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser.parse_args(argv)
+
+
+def print_summary(report: IngestReport, console: Console) -> None:
+    for source, reason in report.errors:
+        console.print(f"[red]error:[/red] {source}: {reason}", markup=True, highlight=False)
+    for source, same in report.duplicates:
+        console.print(f"[yellow]skipped:[/yellow] {source}: same content as {same}", highlight=False)
+    table = Table(title="Ingest summary", show_header=False)
+    table.add_row("files added or updated", str(len(report.added)))
+    table.add_row("files unchanged", str(len(report.unchanged)))
+    table.add_row("files pruned", str(len(report.pruned)))
+    table.add_row("files failed", str(len(report.errors)))
+    table.add_row("chunks embedded", str(report.chunks_embedded))
+    table.add_row("seconds", f"{report.seconds:.1f}")
+    table.add_row("chunks/s", f"{report.chunks_per_second:.1f}")
+    console.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    assistant = Assistant.open(index_dir=args.index_dir)
+    report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild, progress=not args.quiet)
+    print_summary(report, Console(stderr=False))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Ingestion: files -> canonical text -> sections -> chunks -> vectors -> index.
+
+Idempotent by content hash: a file whose hash the index already holds is skipped; a changed
+file's passages are replaced as a whole; `prune` drops reports whose file is gone.
+Files are processed in groups so embedding batches stay large (fast) while each report is
+written as soon as its group is embedded (little lost if interrupted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from tqdm import tqdm
+
+from assistant.embedder import Embedder
+from assistant.records import IngestReport, Passage, ReportInfo
+from assistant.settings import SUPPORTED_SUFFIXES, Settings
+from assistant.store import PassageStore
+from ingest.chunk import chunk_section
+from ingest.markup import clean_span
+from ingest.readers import read_source
+from ingest.source import IngestError
+from ingest.structure import ParsedReport, parse_report
+
+_GROUP_FILES = 16  # files parsed and embedded together
+
+
+@dataclass
+class Prepared:
+    info: ReportInfo
+    passages: list[Passage]
+    embed_texts: list[str]
+
+
+def doc_id_for(path: Path) -> str:
+    """A report's id in the index: stable for its location, whatever its content."""
+    return hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+
+
+def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Report files under the given paths, and errors for paths that hold none."""
+    files, errors = [], []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            if not found:
+                errors.append((str(path), f"no supported files in directory ({', '.join(SUPPORTED_SUFFIXES)})"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            errors.append((str(path), "no such file or directory"))
+    unique = list(dict.fromkeys(p.resolve() for p in files))
+    return unique, errors
+
+
+def context_prefix(force: str, path: tuple[str, ...], embedder: Embedder, budget: int) -> str:
+    """'Force | Chapter > Heading' for the embedding, cutting outer headings to fit."""
+    parts = list(path)
+    while True:
+        prefix = f"{force} | {' > '.join(parts)}"
+        if embedder.count_tokens([prefix])[0] <= budget or len(parts) <= 1:
+            break
+        parts = parts[1:]
+    words = prefix.split()
+    while len(words) > 1 and embedder.count_tokens([" ".join(words)])[0] > budget:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def prepare(path: Path, data_hash: str, embedder: Embedder, settings: Settings) -> Prepared:
+    """Read, parse and chunk one file (no embedding yet)."""
+    source = read_source(path, int(settings.max_file_mb * 2**20))
+    parsed: ParsedReport = parse_report(source)
+    if not parsed.sections:
+        raise IngestError(path, "no body text found under any heading")
+    meta, doc_id = parsed.meta, doc_id_for(path)
+    limit = min(settings.chunk.max_tokens, embedder.max_tokens) - embedder.special_tokens
+    passages, texts = [], []
+    for section in parsed.sections:
+        prefix = ""
+        if settings.chunk.context_prefix:
+            prefix = context_prefix(meta.force, section.path, embedder, settings.chunk.prefix_max_tokens)
+        # +1 leaves room for the newline-joined boundary token drift of some tokenizers.
+        budget = limit - (embedder.count_tokens([prefix])[0] + 1 if prefix else 0)
+        for start, end in chunk_section(section, source.text, budget, embedder.count_tokens,
+                                        settings.chunk.overlap_sentences):
+            text = clean_span(source.text[start:end])
+            passages.append(
+                Passage(
+                    id=f"{doc_id}-{len(passages):05d}",
+                    text=text,
+                    force=meta.force,
+                    report_title=meta.report_title,
+                    report_type=meta.report_type,
+                    published=meta.published,
+                    inspected=meta.inspected,
+                    year=meta.year,
+                    section=section.title,
+                    area=section.area,
+                    is_case_study=section.is_case_study,
+                    is_recommendation=section.is_recommendation or "we recommend" in text.lower(),
+                    source=str(path),
+                    start=start,
+                    end=end,
+                    doc_id=doc_id,
+                    chunk_index=len(passages),
+                )
+            )
+            texts.append(f"{prefix}\n{text}" if prefix else text)
+    info = ReportInfo(
+        doc_id=doc_id, source=str(path), sha256=data_hash, format=source.format,
+        force=meta.force, report_title=meta.report_title, report_type=meta.report_type,
+        published=meta.published, inspected=meta.inspected, year=meta.year, chunks=len(passages),
+    )
+    return Prepared(info, passages, texts)
+
+
+def ingest(
+    paths: Iterable[Path | str],
+    store: PassageStore,
+    embedder: Embedder,
+    settings: Settings,
+    *,
+    prune: bool = False,
+    progress: bool = True,
+) -> IngestReport:
+    """Bring the index in line with the given files; see the module docstring."""
+    began = time.perf_counter()
+    report = IngestReport()
+    files, report.errors = discover(paths)
+    known = {info.source: info for info in store.reports()}
+    by_hash = {info.sha256: info.source for info in known.values()}
+
+    todo: list[tuple[Path, str]] = []
+    for path in files:
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            report.errors.append((str(path), f"cannot read file ({exc.strerror or exc})"))
+            continue
+        if known.get(str(path)) and known[str(path)].sha256 == digest:
+            report.unchanged.append(str(path))
+        elif digest in by_hash and by_hash[digest] != str(path) and Path(by_hash[digest]).exists():
+            report.duplicates.append((str(path), by_hash[digest]))
+        else:
+            todo.append((path, digest))
+            by_hash[digest] = str(path)
+
+    bar = tqdm(total=0, unit="chunk", desc="embedding", disable=not progress, leave=False)
+    for i in range(0, len(todo), _GROUP_FILES):
+        group: list[Prepared] = []
+        for path, digest in todo[i : i + _GROUP_FILES]:
+            try:
+                group.append(prepare(path, digest, embedder, settings))
+            except IngestError as exc:
+                report.errors.append((str(exc.path), exc.reason))
+        texts = [t for prep in group for t in prep.embed_texts]
+        bar.total += len(texts)
+        bar.refresh()
+        vectors = embedder.embed(texts, on_batch=bar.update)
+        offset = 0
+        for prep in group:
+            n = len(prep.passages)
+            store.replace_report(prep.info, prep.passages, vectors[offset : offset + n])
+            offset += n
+            report.added.append(prep.info)
+        report.chunks_embedded += len(texts)
+    bar.close()
+
+    if prune:
+        for source, info in known.items():
+            if not Path(source).exists():
+                store.remove_report(info.doc_id)
+                report.pruned.append(source)
+    report.seconds = time.perf_counter() - began
+    return report

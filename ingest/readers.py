@@ -1,0 +1,41 @@
+"""Dispatch a report file to the reader for its format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.settings import SUPPORTED_SUFFIXES
+from ingest.source import IngestError, SourceText
+
+
+def read_source(path: Path, max_bytes: int) -> SourceText:
+    """Read one report into its canonical text, or raise `IngestError` saying why not."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(
+            path, f"unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+        )
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(
+                path,
+                f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit "
+                "(raise EA_MAX_FILE_MB to allow it)",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError(path, f"cannot read file ({exc.strerror or exc})") from exc
+    if not data.strip():
+        raise IngestError(path, "empty file")
+    if suffix == ".pdf":
+        from ingest.read_pdf import read_pdf  # heavy import, only when a PDF shows up
+
+        return read_pdf(path, data)
+    if suffix in (".html", ".htm"):
+        from ingest.read_html import read_html
+
+        return read_html(path, data)
+    from ingest.read_text import read_text
+
+    return read_text(path, data)
