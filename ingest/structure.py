@@ -219,6 +219,26 @@ def _assign_levels(heads: list[Line], toc: list[str]) -> None:
             h.level = 3 if has_sub else 2
 
 
+def _nest_under_empty_headings(lines: list[Line]) -> None:
+    """A heading with no text of its own, followed by a sibling, introduces what follows.
+
+    "Breakdown of results by area" directly followed by "Cases assessed involving ..." at the
+    same inferred level is the parent of the rest of the chapter, so push those one down.
+    """
+    content = [ln for ln in lines if ln.kind in ("heading", "body")]
+    for k, ln in enumerate(content[:-1]):
+        nxt = content[k + 1]
+        if ln.kind != "heading" or nxt.kind != "heading" or ln.level < 2 or nxt.level != ln.level:
+            continue
+        if CASE_STUDY.match(ln.text) or CASE_STUDY.match(nxt.text):
+            continue
+        for later in content[k + 1 :]:
+            if later.kind == "heading":
+                if later.level < ln.level:
+                    break
+                later.level += 1
+
+
 def _strip_parent_prefix(text: str, parent: str | None) -> str:
     """'Investigation: Summary of findings' under 'Investigation' reads 'Summary of findings'."""
     if parent and (m := AREA_PREFIX.match(text)) and norm(m["area"]) == norm(parent):
@@ -245,6 +265,7 @@ def parse_report(source: SourceText) -> ParsedReport:
             if ln.kind == "body" and looks_like_heading(ln, previous, following):
                 ln.kind = "heading"
         _assign_levels([ln for ln in lines if ln.kind == "heading" and not CASE_STUDY.match(ln.text)], toc)
+        _nest_under_empty_headings(lines)
     else:
         # Formats with heading markup: a lone top-level title is the report title.
         top = min((lvl for i, lvl in headings.items() if lines[i].kind == "body"), default=1)

@@ -1,0 +1,62 @@
+"""Shared fixtures: one real embedder per session, one index of the bundled reports."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.embedder import Embedder
+from assistant.settings import REPO_ROOT, Settings
+from assistant.store import PassageStore
+
+REPORTS = REPO_ROOT / "data" / "reports"
+
+
+def bundled_reports() -> list[Path]:
+    return sorted(p for p in REPORTS.iterdir() if p.suffix in (".txt", ".md", ".html", ".pdf"))
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def embedder(settings: Settings) -> Embedder:
+    """The real bundled MiniLM, loaded once."""
+    return Embedder(settings.model_dir(), settings.embedding.device, settings.embedding.batch_size)
+
+
+@pytest.fixture
+def make_assistant(settings: Settings, embedder: Embedder, tmp_path: Path):
+    """Build an Assistant on a fresh index directory, sharing the session's embedder."""
+
+    def make(index_dir: Path | None = None, **overrides) -> Assistant:
+        s = settings.model_copy(update={"index_dir": index_dir or tmp_path / "index", **overrides})
+        return Assistant(s, PassageStore(s), embedder)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def bundled(settings: Settings, embedder: Embedder, tmp_path_factory) -> Assistant:
+    """An index of the five bundled reports, built once per test session."""
+    s = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("bundled") / "index"})
+    assistant = Assistant(s, PassageStore(s), embedder)
+    report = assistant.ingest([REPORTS])
+    assert report.ok, report.errors
+    return assistant
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of two small bundled reports."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in ("merseyside", "cheshire"):
+        src = next(p for p in bundled_reports() if p.name.startswith(name))
+        shutil.copy(src, folder / src.name)
+    return folder
