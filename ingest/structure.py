@@ -49,6 +49,7 @@ _CHROME = re.compile(
     re.I,
 )
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
+_FORCE_NAME_LINE = re.compile(r"^[A-Z][\w'&-]*(?: (?:and |of )?[A-Z][\w'&-]*){0,4} (?:Constabulary|Police(?: Service)?)$")
 _META_LINE = re.compile(r"^(?:published(?: on)?:|last updated:)", re.I)
 _CLOSING = ".;:,!?"  # a line ending in these is prose, not a heading
 _LETTER_LIST = re.compile(r"^[A-Z]\s+[–—-]\s+\w")  # "A – appearance": a mnemonic list
@@ -144,7 +145,13 @@ def _title_block(lines: list[Line], headings: dict[int, int] | None) -> list[int
         if headings is not None and i in headings:
             break
         raw = ln.raw.strip()
-        if bold_open or raw.startswith("**") or _META_LINE.match(ln.text) or _is_date_line(ln.text):
+        if (
+            bold_open
+            or raw.startswith("**")
+            or _META_LINE.match(ln.text)
+            or _is_date_line(ln.text)
+            or _FORCE_NAME_LINE.match(ln.text)
+        ):
             block.append(i)
             bold_open ^= raw.count("**") % 2 == 1
             continue
@@ -160,7 +167,7 @@ def _mark_toc_and_chrome(lines: list[Line], title: str) -> list[str]:
     """Mark contents lists and web-page chrome as non-body; return the contents entries."""
     toc: list[str] = []
     for ln in lines:
-        if ln.kind == "blank":
+        if ln.kind != "body":
             continue
         if m := _TOC_ENTRY.match(ln.raw.strip()):
             ln.kind = "toc"

@@ -1,0 +1,1 @@
+"""Evaluation tooling: gold set and scoring."""
