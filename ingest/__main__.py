@@ -24,10 +24,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def print_summary(report: IngestReport, console: Console) -> None:
+    # One plain line per problem on stderr: greppable, never wrapped by the terminal width.
     for source, reason in report.errors:
-        console.print(f"[red]error:[/red] {source}: {reason}", markup=True, highlight=False)
+        print(f"error: {source}: {reason}", file=sys.stderr)
     for source, same in report.duplicates:
-        console.print(f"[yellow]skipped:[/yellow] {source}: same content as {same}", highlight=False)
+        print(f"skipped: {source}: same content as {same}", file=sys.stderr)
     table = Table(title="Ingest summary", show_header=False)
     table.add_row("files added or updated", str(len(report.added)))
     table.add_row("files unchanged", str(len(report.unchanged)))
