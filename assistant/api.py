@@ -57,6 +57,11 @@ class Assistant:
             self.store.remove_report(info.doc_id)
         self.store.collection.delete(where={"chunk_index": {"$gte": 0}})
 
+    def search(self, question: str, k: int | None = None) -> list[Passage]:
+        """Passages most relevant to the question, best first (dense only for now)."""
+        vector = self.embedder.embed_query(question)
+        return self.store.nearest(vector, k or self.settings.retrieval.top_k)
+
     def passages(self) -> Iterator[Passage]:
         """Every stored chunk, report by report, in reading order."""
         return self.store.passages()

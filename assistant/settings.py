@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -95,6 +96,14 @@ class Settings(BaseSettings):
     chroma_host: str = Field(default="", description="Chroma server host; empty = embedded.")
     chroma_port: int = Field(default=8000, gt=0)
     max_file_mb: float = Field(default=50.0, gt=0, description="larger files are refused.")
+    # Gradio's own variables are honoured too (see app.py); these are the defaults.
+    server_name: str = Field(
+        default_factory=lambda: os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        description="address the app listens on (loopback by default).",
+    )
+    server_port: int = Field(
+        default_factory=lambda: int(os.environ.get("GRADIO_SERVER_PORT", "7860")), gt=0
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)

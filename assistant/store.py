@@ -93,6 +93,22 @@ class PassageStore:
     def count(self) -> int:
         return self.collection.count()
 
+    def nearest(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Passage]:
+        """The k passages closest to a query vector; score is cosine similarity."""
+        n = self.count()
+        if n == 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            Passage(id=pid, text=text or "", score=1.0 - dist, **_from_meta(meta, _PASSAGE_META))
+            for pid, text, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
+            )
+        ]
+
     def passages(self, where: dict | None = None) -> Iterator[Passage]:
         """Every stored passage (optionally filtered), in report and reading order."""
         rows: list[Passage] = []
