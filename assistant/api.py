@@ -5,10 +5,52 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import re
+import threading
+from dataclasses import dataclass, replace
+
 from assistant.embedder import Embedder
-from assistant.records import IngestReport, Passage, ReportInfo
+from assistant.filters import Filters
+from assistant.forces import forces_in
+from assistant.answer import abstention, compose_extractive, join_names
+from assistant.extractive import SentencePicker, terms
+from assistant.records import Answer, IngestReport, Passage, ReportInfo
+from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings, get_settings
 from assistant.store import PassageStore
+
+
+# Questions that ask across forces rather than about one.
+COMPARATIVE = re.compile(
+    r"\b(compare[sd]?|comparison|comparing|across|versus|vs\.?|differ\w*|each force|every force|"
+    r"all (?:the )?(?:forces|reports)|which forces|what forces|how (?:did|do|have|are) (?:the )?forces|"
+    r"forces'? (?:approach|handl\w*|response)|between (?:the )?forces)\b",
+    re.I,
+)
+
+
+MODES = ("extractive", "llm")
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """A usable question, or a ValueError that says what is wrong with it."""
+    if not isinstance(question, str):
+        raise ValueError("the question must be text")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise ValueError("Ask a question: the text is empty.")
+    if len(cleaned) > max_chars:
+        raise ValueError(f"The question is {len(cleaned)} characters long; the limit is {max_chars}. Shorten it.")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Plan:
+    named: list[str]  # corpus forces the question names
+    outside: list[str]  # forces it names that the corpus does not cover
+    comparative: bool
+    scope: list[str]  # forces a comparative answer should cover
 
 
 class Assistant:
@@ -23,6 +65,9 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self._retriever: HybridRetriever | None = None
+        self._picker: SentencePicker | None = None
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> Assistant:
@@ -49,7 +94,10 @@ class Assistant:
             paths = [paths]
         if rebuild:
             self.reset()
-        return ingest(list(paths), self.store, self.embedder, self.settings, prune=prune, progress=progress)
+        report = ingest(list(paths), self.store, self.embedder, self.settings, prune=prune, progress=progress)
+        with self._lock:
+            self._retriever = self._picker = None  # rebuilt from the new passages on next use
+        return report
 
     def reset(self) -> None:
         """Drop this index's collections (other models' collections are left alone)."""
@@ -57,10 +105,112 @@ class Assistant:
             self.store.remove_report(info.doc_id)
         self.store.collection.delete(where={"chunk_index": {"$gte": 0}})
 
-    def search(self, question: str, k: int | None = None) -> list[Passage]:
-        """Passages most relevant to the question, best first (dense only for now)."""
-        vector = self.embedder.embed_query(question)
-        return self.store.nearest(vector, k or self.settings.retrieval.top_k)
+    # -- retrieval ---------------------------------------------------------------------
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        """Built on first use from the stored passages; rebuilt after an ingest."""
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = HybridRetriever(list(self.store.passages()), self.store, self.embedder, self.settings.retrieval)
+            return self._retriever
+
+    def forces(self) -> list[str]:
+        """The forces the corpus covers."""
+        return sorted({r.force for r in self.store.reports()})
+
+    def plan(self, question: str, filters: Filters) -> Plan:
+        """What the question asks of the corpus: forces named, comparative or not."""
+        corpus = self.forces()
+        named, outside = forces_in(question, corpus)
+        comparative = bool(COMPARATIVE.search(question)) or len(named) >= 2
+        scope = list(filters.forces) or named if (filters.forces or len(named) >= 2) else corpus
+        return Plan(named=named, outside=outside, comparative=comparative, scope=scope)
+
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        forces: Iterable[str] | str | None = None,
+        report_types: Iterable[str] | str | None = None,
+        areas: Iterable[str] | str | None = None,
+        years: int | tuple[int, int] | None = None,
+        case_studies: bool = False,
+        recommendations: bool = False,
+    ) -> list[Passage]:
+        """Passages most relevant to the question, best first, within the filters."""
+        k = k or self.settings.retrieval.top_k
+        if k <= 0:
+            raise ValueError(f"k must be greater than 0, got {k}")
+        filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
+        plan = self.plan(question, filters)
+        return self.retriever.search(
+            question, k, filters,
+            cover=plan.scope if plan.comparative else None,
+            prefer=plan.named[0] if len(plan.named) == 1 and not plan.comparative else None,
+        )
+
+    def ask(
+        self,
+        question: str,
+        mode: str = "extractive",
+        k: int | None = None,
+        forces: Iterable[str] | str | None = None,
+        report_types: Iterable[str] | str | None = None,
+        areas: Iterable[str] | str | None = None,
+        years: int | tuple[int, int] | None = None,
+        case_studies: bool = False,
+        recommendations: bool = False,
+    ) -> Answer:
+        """Answer from the reports with cited sentences, or abstain when they do not answer."""
+        question = check_question(question, self.settings.max_question_chars)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        k = k or self.settings.retrieval.top_k
+        filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
+        plan = self.plan(question, filters)
+        passages = self.search(question, k, forces, report_types, areas, years, case_studies, recommendations)
+        corpus = self.forces()
+        if plan.outside and not plan.named and not filters.forces:
+            return abstention(question, f"they do not cover {join_names(plan.outside)}", corpus, passages, mode)
+        query_terms = set(terms(self.retriever.expand(question)))
+        strength = max((self.picker.coverage(query_terms, f"{p.heading} {p.text}") for p in passages[:3]), default=0.0)
+        if strength < self.settings.answer.min_coverage:
+            return abstention(question, "no passage deals with what it asks", corpus, passages, mode)
+        if mode == "llm":
+            from assistant.llm import answer_with_llm
+
+            return answer_with_llm(question, passages, self.settings.llm, self.settings.answer, self.embedder)
+        cover = [f for f in plan.scope if any(p.force == f for p in passages)] if plan.comparative else None
+        picked = self.picker.pick(query_terms, passages, self.settings.answer.max_sentences,
+                                  self.settings.answer.per_passage, cover)
+        if not picked:
+            return abstention(question, "no sentence in the passages found matches it", corpus, passages, mode)
+        return compose_extractive(question, picked, passages)
+
+    @property
+    def picker(self) -> SentencePicker:
+        with self._lock:
+            if self._picker is None:
+                self._picker = SentencePicker([p.text for p in self.retriever.passages])
+            return self._picker
+
+    def _filters(self, forces, report_types, areas, years, case_studies, recommendations) -> Filters:
+        """Build filters, mapping names to the corpus' spelling and refusing unknown ones."""
+        f = Filters.build(forces, report_types, areas, years, case_studies, recommendations)
+        canon = {
+            "forces": {x.lower(): x for x in self.forces()},
+            "report_types": {r.report_type.lower(): r.report_type for r in self.store.reports()},
+            "areas": {p.area.lower(): p.area for p in self.retriever.passages},
+        }
+        fixed = {}
+        for field, known in canon.items():
+            values = getattr(f, field)
+            unknown = [v for v in values if v.lower() not in known]
+            if unknown:
+                raise ValueError(f"unknown {field.replace('_', ' ')} {unknown}; the corpus has: {', '.join(sorted(known.values()))}")
+            fixed[field] = tuple(known[v.lower()] for v in values)
+        return replace(f, **fixed)
 
     def passages(self) -> Iterator[Passage]:
         """Every stored chunk, report by report, in reading order."""

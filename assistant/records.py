@@ -84,3 +84,20 @@ class IngestReport:
     @property
     def chunks_per_second(self) -> float:
         return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class Answer:
+    """An answer whose every claim carries a citation marker [n] into `citations`."""
+
+    question: str
+    text: str  # Markdown with [n] markers
+    citations: list[Passage]  # numbered 1..n in order of first use
+    abstained: bool
+    mode: str = "extractive"
+    forces: list[str] = field(default_factory=list)  # forces the cited evidence comes from
+    passages: list[Passage] = field(default_factory=list)  # everything retrieved, best first
+    notes: list[str] = field(default_factory=list)  # what was removed or flagged, and why
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

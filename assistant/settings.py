@@ -71,6 +71,35 @@ class RetrievalSettings(BaseModel):
         default=60, gt=0, description="candidates taken from each retriever before fusion."
     )
     rrf_k: int = Field(default=60, gt=0, description="reciprocal rank fusion constant.")
+    weight_bm25: float = Field(default=0.5, ge=0, description="re-score weight of BM25 / best BM25.")
+    weight_dense: float = Field(default=1.0, ge=0, description="re-score weight of the dense cosine.")
+    weight_fused: float = Field(default=0.25, ge=0, description="re-score weight of rrf_k x fused score.")
+    named_force_boost: float = Field(
+        default=0.5, ge=0, description="added to passages of the one force a question names."
+    )
+    per_force: int = Field(default=10, gt=0, description="candidates per force for comparative questions.")
+    force_keep: float = Field(
+        default=0.6, ge=0, le=1,
+        description="a force's best passage joins a comparative answer if it scores at least "
+        "this share of the best passage overall.",
+    )
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_sentences: int = Field(default=8, gt=0, description="sentences in an extractive answer.")
+    per_passage: int = Field(default=2, gt=0, description="sentences taken from one passage at most.")
+    min_coverage: float = Field(
+        default=0.5, ge=0, le=1,
+        description="abstain unless a top passage holds this share of the question's "
+        "(idf-weighted) content words; calibrated on the gold set.",
+    )
+    min_support: float = Field(
+        default=0.35, ge=0, le=1,
+        description="LLM mode: a sentence's content words must appear in its cited passage at "
+        "this share or it is flagged as unsupported.",
+    )
 
 
 class LLMSettings(BaseModel):
@@ -107,7 +136,9 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    max_question_chars: int = Field(default=2000, gt=0, description="longer questions are refused.")
 
     def model_dir(self) -> str:
         """The embedding model to load: the configured one, or the packaged MiniLM."""

@@ -1,0 +1,87 @@
+"""Search filters: which passages a question may draw on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from assistant.records import Passage
+
+
+def _names(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    return tuple(v.strip() for v in values if v and v.strip())
+
+
+@dataclass(frozen=True)
+class Filters:
+    forces: tuple[str, ...] = ()
+    report_types: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None  # inclusive range of the inspection year
+    case_studies: bool = False
+    recommendations: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        forces: Iterable[str] | str | None = None,
+        report_types: Iterable[str] | str | None = None,
+        areas: Iterable[str] | str | None = None,
+        years: int | tuple[int, int] | list[int] | None = None,
+        case_studies: bool = False,
+        recommendations: bool = False,
+    ) -> Filters:
+        """Validate and normalise user-facing filter arguments."""
+        span: tuple[int, int] | None = None
+        if years is not None and years != ():
+            if isinstance(years, int):
+                span = (years, years)
+            else:
+                values = [int(y) for y in years]
+                if not values or len(values) > 2:
+                    raise ValueError(f"years must be a year or a (first, last) pair, got {years!r}")
+                span = (min(values), max(values))
+        return cls(_names(forces), _names(report_types), _names(areas), span, bool(case_studies), bool(recommendations))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.forces or self.report_types or self.areas or self.years or self.case_studies or self.recommendations)
+
+    def accepts(self, p: Passage) -> bool:
+        if self.forces and p.force.lower() not in {f.lower() for f in self.forces}:
+            return False
+        if self.report_types and p.report_type.lower() not in {t.lower() for t in self.report_types}:
+            return False
+        if self.areas and p.area.lower() not in {a.lower() for a in self.areas}:
+            return False
+        if self.years and not (p.year is not None and self.years[0] <= p.year <= self.years[1]):
+            return False
+        if self.case_studies and not p.is_case_study:
+            return False
+        return not (self.recommendations and not p.is_recommendation)
+
+    def where(self) -> dict | None:
+        """The same filter as a Chroma `where` clause (names must be canonical)."""
+        clauses: list[dict] = []
+        if self.forces:
+            clauses.append({"force": {"$in": list(self.forces)}})
+        if self.report_types:
+            clauses.append({"report_type": {"$in": list(self.report_types)}})
+        if self.areas:
+            clauses.append({"area": {"$in": list(self.areas)}})
+        if self.years:
+            clauses += [{"year": {"$gte": self.years[0]}}, {"year": {"$lte": self.years[1]}}]
+        if self.case_studies:
+            clauses.append({"is_case_study": True})
+        if self.recommendations:
+            clauses.append({"is_recommendation": True})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def with_forces(self, forces: Iterable[str]) -> Filters:
+        return Filters(tuple(forces), self.report_types, self.areas, self.years, self.case_studies, self.recommendations)

@@ -1,0 +1,167 @@
+"""Hybrid retrieval: BM25 and dense search, fused by reciprocal rank, then re-scored.
+
+BM25 comes from llama-index's `BM25Retriever` (bm25s underneath); dense search is the
+Chroma collection. Fusion is our own few lines: llama-index's `QueryFusionRetriever` mutates
+node scores in place and de-duplicates by text, where we key on passage ids.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+from llama_index.core.schema import TextNode
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from assistant.embedder import Embedder
+from assistant.filters import Filters
+from assistant.glossary import Glossary
+from assistant.records import Passage
+from assistant.settings import RetrievalSettings
+from assistant.store import PassageStore
+
+_TERM = re.compile(r"[a-z0-9]+")
+
+
+def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
+    """Reciprocal rank fusion: sum of 1 / (k + rank) over the rankings an id appears in."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, pid in enumerate(ranking, start=1):
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A fused candidate and the signals the re-scorer uses."""
+
+    passage: Passage
+    fused: float  # reciprocal-rank-fusion score
+    cosine: float | None  # dense similarity, when the dense retriever returned it
+    bm25: float  # BM25 score, 0 when BM25 did not return it
+
+
+class HybridRetriever:
+    def __init__(self, passages: list[Passage], store: PassageStore, embedder: Embedder, config: RetrievalSettings):
+        self.passages = passages
+        self.by_id = {p.id: i for i, p in enumerate(passages)}
+        self.store = store
+        self.embedder = embedder
+        self.config = config
+        self.glossary = Glossary.from_texts(p.text for p in passages)
+        self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
+        self._bm25 = None
+        self._vectors = store.vectors_for([p.id for p in passages]) if passages else np.zeros((0, 1))
+        if passages:
+            # Section headings are strong topic words: index them with the text.
+            nodes = [TextNode(id_=p.id, text=f"{p.section}\n{p.text}") for p in passages]
+            self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(config.candidates, len(nodes)))
+
+    # -- the two retrievers -------------------------------------------------------------
+
+    def bm25(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+        if self._bm25 is None:
+            return []
+        mask = self._mask(filters)
+        if mask is not None and not mask.any():
+            return []
+        with self._lock:
+            tokens = bm25s.tokenize(query, stopwords="en", stemmer=self._bm25.stemmer, show_progress=False)
+            if not tokens.vocab:
+                return []
+            docs, scores = self._bm25.bm25.retrieve(
+                tokens, k=min(n, len(self.passages)), weight_mask=mask, show_progress=False, n_threads=1
+            )
+        return [(self.passages[int(i)].id, float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+
+    def dense(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
+        return self.store.nearest(vector, n, where=filters.where())
+
+    @lru_cache(maxsize=64)
+    def _mask(self, filters: Filters) -> np.ndarray | None:
+        if not filters.active:
+            return None
+        return np.array([filters.accepts(p) for p in self.passages], dtype=np.float32)
+
+    # -- search -------------------------------------------------------------------------
+
+    def expand(self, query: str) -> str:
+        extra = self.glossary.expand(query)
+        return f"{query} {' '.join(extra)}" if extra else query
+
+    def rescore(self, candidates: list[Candidate], vector: np.ndarray) -> list[Passage]:
+        """Final order: normalised BM25 + dense cosine + fused rank, weights in settings.
+
+        Measured on the gold set (eval): fused rank alone gave MRR 0.71, this re-score 0.73
+        with no loss of evidence recall; there is no cross-encoder to be had offline.
+        """
+        if not candidates:
+            return []
+        top_bm25 = max(c.bm25 for c in candidates) or 1.0
+        w = self.config
+        rows = []
+        for c in candidates:
+            cosine = float(self._vectors[self.by_id[c.passage.id]] @ vector)
+            score = w.weight_bm25 * c.bm25 / top_bm25 + w.weight_dense * cosine + w.weight_fused * c.fused * w.rrf_k
+            rows.append(replace(c.passage, score=round(score, 4)))
+        rows.sort(key=lambda p: -p.score)
+        return rows
+
+    def cosine(self, passage_id: str, vector: np.ndarray) -> float:
+        return float(self._vectors[self.by_id[passage_id]] @ vector)
+
+    def candidates(self, query: str, vector: np.ndarray, filters: Filters, n: int) -> list[Candidate]:
+        """Fused BM25 + dense candidates, best first, with their signals."""
+        sparse = self.bm25(query, n, filters)
+        dense = self.dense(vector, n, filters)
+        fused = rrf([[pid for pid, _ in sparse], [p.id for p in dense]], self.config.rrf_k)
+        cosine = {p.id: p.score for p in dense}
+        bm25 = dict(sparse)
+        out = [
+            Candidate(replace(self.passages[self.by_id[pid]], score=score), score, cosine.get(pid), bm25.get(pid, 0.0))
+            for pid, score in fused.items()
+        ]
+        out.sort(key=lambda c: -c.fused)
+        return out
+
+    def search(
+        self,
+        query: str,
+        k: int,
+        filters: Filters,
+        *,
+        cover: list[str] | None = None,
+        prefer: str | None = None,
+    ) -> list[Passage]:
+        """Top-k passages. `cover`: forces each to be represented when they have evidence;
+        `prefer`: the single force a question is about (its passages get a boost)."""
+        expanded = self.expand(query)
+        vector = self.embedder.embed_query(query)
+        ranked = self.rescore(self.candidates(expanded, vector, filters, self.config.candidates), vector)
+        if prefer:
+            boost = self.config.named_force_boost
+            ranked = sorted(
+                (replace(p, score=round(p.score + boost, 4)) if p.force == prefer else p for p in ranked),
+                key=lambda p: -p.score,
+            )
+        if cover and ranked:
+            ranked = self._cover(expanded, vector, filters, ranked, cover)
+        return ranked[:k]
+
+    def _cover(self, query: str, vector: np.ndarray, filters: Filters, ranked: list[Passage], forces: list[str]) -> list[Passage]:
+        """Put each covered force's best passage first, if it is close enough to the best."""
+        bar = self.config.force_keep * ranked[0].score
+        firsts = []
+        for force in forces:
+            own = self.rescore(self.candidates(query, vector, filters.with_forces([force]), self.config.per_force), vector)
+            if own and own[0].score >= bar:
+                firsts.append(own[0])
+        firsts.sort(key=lambda p: -p.score)
+        seen = {p.id for p in firsts}
+        return firsts + [p for p in ranked if p.id not in seen]
