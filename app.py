@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import assistant.offline  # noqa: F401  (before gradio is imported)
 
+import html
+
 import gradio as gr
 
 from assistant import Assistant
@@ -20,15 +22,35 @@ def search_rows(a: Assistant, query: str, k: int) -> list[list]:
     query = (query or "").strip()
     if not query:
         raise gr.Error("Type a question or some words to search for.")
-    return [
-        [f"{p.score:.2f}", p.force, p.report_type, p.section, p.text]
-        for p in a.search(query, k=int(k))
-    ]
+    try:
+        passages = a.search(query, k=int(k))
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
+    return [[f"{p.score:.2f}", p.force, p.report_type, p.section, p.text] for p in passages]
+
+
+def answer_markdown(a: Assistant, question: str) -> str:
+    """The extractive answer and its sources, with document text escaped."""
+    try:
+        answer = a.ask(question or "")
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
+    parts = [html.escape(answer.text, quote=False)]
+    listed = answer.citations or answer.passages[:5]
+    if listed:
+        parts.append("\n**Sources**" if answer.citations else "\n**Nearest passages**")
+        for n, p in enumerate(listed, start=1):
+            parts.append(f"{n}. {html.escape(p.force)} – {html.escape(p.report_title)} – {html.escape(p.section)}")
+    return "\n".join(parts)
 
 
 def build_app(a: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Child protection inspection evidence") as demo:
         gr.Markdown("## Child protection inspection evidence\nHMICFRS national child protection inspection reports.")
+        with gr.Tab("Ask"):
+            question = gr.Textbox(label="Question", placeholder="How did forces handle reactive RSO management?")
+            answer = gr.Markdown()
+            question.submit(lambda q: answer_markdown(a, q), question, answer, api_name="ask")
         with gr.Tab("Search"):
             query = gr.Textbox(label="Question", placeholder="How did forces handle reactive RSO management?")
             k = gr.Slider(1, 30, value=a.settings.retrieval.top_k, step=1, label="Passages")
@@ -48,6 +70,7 @@ def build_app(a: Assistant) -> gr.Blocks:
 
 def main() -> None:
     a = Assistant.open()
+    a.warm_up()
     s = a.settings
     build_app(a).queue(default_concurrency_limit=4).launch(
         server_name=s.server_name, server_port=s.server_port, share=False

@@ -115,6 +115,12 @@ class Assistant:
                 self._retriever = HybridRetriever(list(self.store.passages()), self.store, self.embedder, self.settings.retrieval)
             return self._retriever
 
+    def warm_up(self) -> None:
+        """Build the retriever and run a few queries: torch's first calls are slow."""
+        if self.store.count():
+            for question in ("missing children", "registered sex offenders visits", "custody appropriate adult"):
+                self.search(question)
+
     def forces(self) -> list[str]:
         """The forces the corpus covers."""
         return sorted({r.force for r in self.store.reports()})
@@ -139,7 +145,8 @@ class Assistant:
         recommendations: bool = False,
     ) -> list[Passage]:
         """Passages most relevant to the question, best first, within the filters."""
-        k = k or self.settings.retrieval.top_k
+        question = check_question(question, self.settings.max_question_chars)
+        k = self.settings.retrieval.top_k if k is None else k
         if k <= 0:
             raise ValueError(f"k must be greater than 0, got {k}")
         filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
@@ -166,7 +173,6 @@ class Assistant:
         question = check_question(question, self.settings.max_question_chars)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        k = k or self.settings.retrieval.top_k
         filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
         plan = self.plan(question, filters)
         passages = self.search(question, k, forces, report_types, areas, years, case_studies, recommendations)

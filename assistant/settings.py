@@ -91,7 +91,7 @@ class AnswerSettings(BaseModel):
     max_sentences: int = Field(default=8, gt=0, description="sentences in an extractive answer.")
     per_passage: int = Field(default=2, gt=0, description="sentences taken from one passage at most.")
     min_coverage: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.12, ge=0, le=1,
         description="abstain unless a top passage holds this share of the question's "
         "(idf-weighted) content words; calibrated on the gold set.",
     )

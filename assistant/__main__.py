@@ -1,0 +1,78 @@
+"""Command line: `python -m assistant ask "..."` and `python -m assistant search "..."`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from assistant import Assistant
+from assistant.records import Answer, Passage
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="append", dest="forces", metavar="NAME", help="only this force (repeatable)")
+    parser.add_argument("--report-type", action="append", dest="report_types", metavar="TYPE")
+    parser.add_argument("--area", action="append", dest="areas", metavar="AREA", help="framework area, e.g. 'Initial contact'")
+    parser.add_argument("--years", nargs="+", type=int, metavar="YEAR", help="a year, or first and last year")
+    parser.add_argument("--case-studies", action="store_true", help="only case studies")
+    parser.add_argument("--recommendations", action="store_true", help="only recommendations")
+    parser.add_argument("-k", type=int, default=None, help="passages to retrieve")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="answer a question with cited sentences")
+    ask.add_argument("question")
+    ask.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
+    _filters(ask)
+    search = sub.add_parser("search", help="list the most relevant passages")
+    search.add_argument("question")
+    _filters(search)
+    return parser.parse_args(argv)
+
+
+def _citation_line(n: int, p: Passage) -> str:
+    return f"[{n}] {p.force} – {p.report_title} – {p.section} ({p.source}:{p.start}-{p.end})"
+
+
+def print_answer(answer: Answer) -> None:
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for n, p in enumerate(answer.citations, start=1):
+            print(_citation_line(n, p))
+    elif answer.passages:
+        print("\nNearest passages:")
+        for n, p in enumerate(answer.passages[:5], start=1):
+            print(_citation_line(n, p))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    filters = dict(forces=args.forces, report_types=args.report_types, areas=args.areas,
+                   years=tuple(args.years) if args.years else None,
+                   case_studies=args.case_studies, recommendations=args.recommendations)
+    a = Assistant.open()
+    try:
+        if args.command == "ask":
+            answer = a.ask(args.question, mode=args.mode, k=args.k, **filters)
+            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else "", end="")
+            if not args.json:
+                print_answer(answer)
+        else:
+            passages = a.search(args.question, k=args.k, **filters)
+            if args.json:
+                print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
+            for n, p in enumerate(passages if not args.json else [], start=1):
+                print(f"{_citation_line(n, p)}  score={p.score:.3f}\n    {p.text[:300]}\n")
+    except ValueError as exc:  # bad question, unknown filter value, LLM not configured
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

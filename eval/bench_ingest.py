@@ -1,0 +1,201 @@
+"""Cold-ingest throughput: our pipeline against llama-index's default ingestion path.
+
+    python -m eval.bench_ingest [PATH ...] [--repeat N] [--json OUT]
+
+Both pipelines read the same files, use the same local MiniLM on the same torch threads,
+and write to a fresh embedded Chroma. Models are loaded (and warmed up) before timing, so
+the figures are ingest throughput, not start-up cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import assistant  # noqa: F401  (sets the offline switches before any ML import)
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core import Document
+from llama_index.core.ingestion import IngestionPipeline
+from llama_index.core.node_parser import SentenceSplitter
+from llama_index.core.schema import MetadataMode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from assistant.api import Assistant
+from assistant.embedder import Embedder
+from assistant.settings import Settings, get_settings
+from assistant.store import PassageStore
+from ingest.pipeline import discover
+from ingest.readers import read_source
+
+Figures = dict[str, float]
+LLAMA_CHUNK, LLAMA_OVERLAP = 1024, 200  # SentenceSplitter's defaults, in tokens
+RATIOS = ("seconds", "cpu_seconds", "chunks_per_s", "chars_per_s", "embedded_chars_per_s")
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    began = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - began
+
+
+def _cpu_timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """Wall and CPU seconds; CPU time is steadier when other jobs share the cores."""
+    cpu = time.process_time()
+    out, wall = _timed(fn)
+    return out, wall, time.process_time() - cpu
+
+
+def load_llama_embedding(model_dir: str) -> Any:
+    """HuggingFaceEmbedding on a local directory: SentenceTransformer never asks a hub."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    if not Path(model_dir).is_dir():  # a hub name could trigger a download; refuse it
+        raise SystemExit(f"model must be a local directory for an offline benchmark: {model_dir}")
+    embedding = HuggingFaceEmbedding(model_name=model_dir, device="cpu")
+    embedding.get_text_embedding("warm-up")  # first forward pass allocates; keep it untimed
+    SentenceSplitter()  # loads llama-index's global tiktoken encoding, as our tokenizer is loaded
+    return embedding
+
+
+def embedded_chars(texts: list[str], embedder: Embedder, skip: list[int] | None = None) -> int:
+    """Characters of chunk text inside the model's window, i.e. what the vectors really see;
+    `skip` is the length of a metadata prefix ahead of the chunk text in each string."""
+    enc = embedder.tokenizer(texts, truncation=True, max_length=embedder.max_tokens,
+                             return_offsets_mapping=True)
+    ends = [max((e for _, e in offsets), default=0) for offsets in enc["offset_mapping"]]
+    return sum(max(0, end - k) for end, k in zip(ends, skip or [0] * len(texts)))
+
+
+def run_ours(files: list[Path], settings: Settings, embedder: Embedder) -> Figures:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        s = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        # Store creation is part of a cold ingest, as is Chroma setup on the llama side.
+        report, seconds, cpu = _cpu_timed(lambda: Assistant(s, PassageStore(s), embedder).ingest(files))
+        if report.errors:
+            raise SystemExit(f"our ingest failed: {report.errors}")
+        texts = [p.text for p in Assistant(s, PassageStore(s), embedder).passages()]
+    # Our chunker sizes chunks (with their context prefix) to fit the window, so all is seen.
+    return {"files": len(report.added), "chunks": report.chunks_embedded, "chars": sum(map(len, texts)),
+            "embedded_chars": embedded_chars(texts, embedder), "seconds": seconds, "cpu_seconds": cpu}
+
+
+def run_llama(files: list[Path], settings: Settings, embedding: Any, embedder: Embedder) -> Figures:
+    max_bytes = int(settings.max_file_mb * 2**20)
+
+    def read(path: Path) -> str:  # plain read for text; our readers only for HTML/PDF
+        if path.suffix.lower() == ".txt":
+            return path.read_text(encoding="utf-8", errors="replace")
+        return read_source(path, max_bytes).text
+
+    def ingest(tmp: str) -> list[Any]:
+        client = chromadb.PersistentClient(path=tmp, settings=ChromaSettings(anonymized_telemetry=False))
+        # No Chroma embedding function: vectors come from the pipeline, so none is fetched.
+        collection = client.get_or_create_collection("bench", embedding_function=None)
+        pipeline = IngestionPipeline(
+            transformations=[SentenceSplitter(chunk_size=LLAMA_CHUNK, chunk_overlap=LLAMA_OVERLAP), embedding],
+            vector_store=ChromaVectorStore(chroma_collection=collection),
+        )
+        docs = [Document(text=read(p), metadata={"file_name": p.name}) for p in files]
+        return pipeline.run(documents=docs)
+
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
+        nodes, seconds, cpu = _cpu_timed(lambda: ingest(tmp))
+    texts = [n.get_content() for n in nodes]
+    seen = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]  # what was encoded
+    return {"files": len(files), "chunks": len(nodes), "chars": sum(map(len, texts)),
+            "embedded_chars": embedded_chars(seen, embedder, [len(a) - len(b) for a, b in zip(seen, texts)]),
+            "seconds": seconds, "cpu_seconds": cpu}
+
+
+def summarise(runs: list[Figures]) -> Figures:
+    """Median seconds over the repeats; counts are identical run to run."""
+    out = dict(runs[-1], seconds=statistics.median(r["seconds"] for r in runs),
+               cpu_seconds=statistics.median(r["cpu_seconds"] for r in runs))
+    for key in ("chunks", "chars", "embedded_chars"):
+        out[f"{key}_per_s"] = out[key] / out["seconds"]
+    out["runs_seconds"] = [r["seconds"] for r in runs]  # type: ignore[assignment]
+    return out
+
+
+def run(paths: Sequence[Path | str] | None = None, repeat: int = 1,
+        embedder: Embedder | None = None, settings: Settings | None = None) -> dict[str, Any]:
+    """Benchmark both pipelines on the same files; `embedder` may be a preloaded one."""
+    import sentence_transformers  # noqa: F401  (import cost is not model load time)
+    import torch
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding  # noqa: F401
+
+    settings = settings or get_settings()
+    files, errors = discover(paths or [settings.reports_dir])
+    if errors or not files:
+        raise SystemExit(f"nothing to ingest: {errors}")
+    embedder = embedder or Embedder(settings.model_dir(), settings.embedding.device, settings.embedding.batch_size)
+    _, ours_load = _timed(lambda: embedder.embed(["warm-up"]))  # loads the model if not yet loaded
+    llama_embedding, llama_load = _timed(lambda: load_llama_embedding(settings.model_dir()))
+    runners: dict[str, Callable[[], Figures]] = {
+        "ours": lambda: run_ours(files, settings, embedder),
+        "llama_index": lambda: run_llama(files, settings, llama_embedding, embedder),
+    }
+    runs: dict[str, list[Figures]] = {name: [] for name in runners}
+    for i in range(repeat):  # interleaved, alternating who goes first, so load drift hits both alike
+        for name in list(runners)[:: -1 if i % 2 else 1]:
+            runs[name].append(runners[name]())
+    result: dict[str, Any] = {
+        "model": settings.model_dir(), "torch_threads": torch.get_num_threads(), "repeat": repeat,
+        "load_seconds": {"ours": ours_load, "llama_index": llama_load},
+        "pipelines": {name: summarise(r) for name, r in runs.items()},
+    }
+    a, b = result["pipelines"]["ours"], result["pipelines"]["llama_index"]
+    result["ratio_ours_over_llama"] = {k: a[k] / b[k] for k in RATIOS}
+    return result
+
+
+def print_table(result: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"torch threads: {result['torch_threads']}    repeats: {result['repeat']} (median)")
+    for name, secs in result["load_seconds"].items():
+        console.print(f"model load + warm-up ({name}, untimed below): {secs:.2f} s")
+    a, b, ratio = result["pipelines"]["ours"], result["pipelines"]["llama_index"], result["ratio_ours_over_llama"]
+    table = Table(title="Cold ingest, same files, same model")
+    for col in ("metric", "ours", "llama-index default", "ratio ours / llama-index"):
+        table.add_column(col, justify="left" if col == "metric" else "right")
+    rows = [("files", "files", "{:.0f}"), ("chunks", "chunks", "{:.0f}"), ("chunk chars", "chars", "{:,.0f}"),
+            ("seconds", "seconds", "{:.2f}"), ("CPU seconds", "cpu_seconds", "{:.2f}"),
+            ("chunks/s", "chunks_per_s", "{:.1f}"),
+            ("chars/s", "chars_per_s", "{:,.0f}"), ("embedded chars", "embedded_chars", "{:,.0f}"),
+            ("embedded chars/s", "embedded_chars_per_s", "{:,.0f}")]
+    for label, key, fmt in rows:
+        table.add_row(label, fmt.format(a[key]), fmt.format(b[key]),
+                      f"{ratio[key]:.2f}" if key in ratio else "")
+    console.print(table)
+    console.print(
+        f"note: llama-index splits into {LLAMA_CHUNK}-token chunks ({LLAMA_OVERLAP} overlap), past MiniLM's "
+        "256-word-piece limit, so text beyond it is silently truncated: compare chars/s, not chunks/s. "
+        "Its chunk chars also count overlaps twice; 'embedded chars' counts only chunk text inside the "
+        "model's window, the work actually done."
+    )
+
+
+def main(argv: Sequence[str] | None = None, embedder: Embedder | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench_ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: bundled reports)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per pipeline; the median is reported")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    result = run(args.paths or None, max(1, args.repeat), embedder)
+    print_table(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

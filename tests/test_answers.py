@@ -1,0 +1,149 @@
+"""Retrieval, filters, comparative coverage, extractive answers and abstention on the bundled index."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.__main__ import main as cli_main
+from assistant.extractive import sentences
+from assistant.glossary import Glossary, long_form
+from assistant.retrieve import rrf
+
+RSO_QUESTION = "How did forces handle reactive management of registered sex offenders?"
+
+
+def test_rrf_matches_the_formula():
+    scores = rrf([["a", "b", "c"], ["b", "d"]], k=60)
+    assert scores["b"] == pytest.approx(1 / 62 + 1 / 61)
+    assert scores["a"] == pytest.approx(1 / 61) and scores["d"] == pytest.approx(1 / 62)
+    assert max(scores, key=scores.get) == "b"
+
+
+def test_glossary_learns_definitions_from_text():
+    g = Glossary.from_texts([
+        "It manages registered sex offenders (RSOs) through its multi-agency safeguarding hub (MASH).",
+        "Visits are recorded on the violent and sex offender register (ViSOR).",
+    ])
+    assert g.expand("reactive RSO management") == ["registered sex offender"]
+    assert "rso" in g.expand("management of registered sex offenders")
+    assert g.expand("what is in ViSOR?") == ["violent and sex offender register"]
+    assert long_form("the police and crime commissioner", "PCC") == "police and crime commissioner"
+    assert long_form("a completely unrelated phrase", "PCC") is None
+
+
+def test_glossary_built_from_the_reports_links_acronyms(bundled):
+    g = bundled.retriever.glossary
+    assert "registered sex offender" in g.long["rso"]
+    assert "multi agency safeguarding hub" in g.long["mash"]
+
+
+def test_acronym_and_long_form_find_the_same_evidence(bundled):
+    short = {p.id for p in bundled.search("reactive RSO management", k=10)}
+    long = {p.id for p in bundled.search("reactive management of registered sex offenders", k=10)}
+    assert len(short & long) >= 5
+
+
+def test_search_respects_filters(bundled):
+    only = bundled.search("missing children", k=8, forces=["cheshire"])
+    assert only and {p.force for p in only} == {"Cheshire"}
+    reviews = bundled.search("missing children", k=8, report_types="post-inspection review")
+    assert {p.report_type for p in reviews} == {"post-inspection review"}
+    cases = bundled.search("missing children", k=8, case_studies=True)
+    assert cases and all(p.is_case_study for p in cases)
+    recs = bundled.search("custody", k=8, recommendations=True)
+    assert recs and all(p.is_recommendation for p in recs)
+    area = bundled.search("custody", k=8, areas=["Police detention"])
+    assert area and {p.area for p in area} == {"Police detention"}
+    years = bundled.search("custody", k=8, years=(2020, 2022))
+    assert years and all(2020 <= p.year <= 2022 for p in years)
+
+
+def test_unknown_filter_values_are_refused_with_the_valid_ones(bundled):
+    with pytest.raises(ValueError, match="Cambridgeshire, Cheshire"):
+        bundled.search("custody", forces=["Kent"])
+    with pytest.raises(ValueError, match="k must be greater than 0"):
+        bundled.search("custody", k=0)
+
+
+def test_comparative_question_covers_every_force_with_evidence(bundled):
+    top = bundled.search(RSO_QUESTION, k=10)
+    # Reactive management of RSOs is discussed in these reports (read by the test's author).
+    assert {"Cambridgeshire", "Merseyside", "Staffordshire"} <= {p.force for p in top}
+
+
+def test_extractive_answer_quotes_and_cites_verbatim(bundled):
+    answer = bundled.ask(RSO_QUESTION)
+    assert not answer.abstained and answer.mode == "extractive"
+    assert len({c.force for c in answer.citations}) >= 2
+    cited_lines = [line for line in answer.text.splitlines() if line.startswith("- ")]
+    assert cited_lines
+    for line in cited_lines:
+        body, marker = line[2:].rsplit(" [", 1)
+        n = int(marker.rstrip("]"))
+        passage = answer.citations[n - 1]
+        assert body in passage.text or f"- {body}" in passage.text, (body, passage.id)
+    # Citations are numbered in order of first use.
+    first_use = [int(line.rsplit("[", 1)[1].rstrip("]")) for line in cited_lines]
+    assert sorted(set(first_use)) == list(range(1, len(answer.citations) + 1))
+    seen = []
+    for n in first_use:
+        if n not in seen:
+            seen.append(n)
+    assert seen == sorted(seen)
+    assert answer.text.startswith("Evidence from ")
+
+
+def test_answer_sentences_come_from_their_passages(bundled):
+    answer = bundled.ask("How quickly do appropriate adults arrive for children in custody?")
+    for c in answer.citations:
+        assert sentences(c.text)
+
+
+def test_abstains_for_a_force_outside_the_corpus(bundled):
+    answer = bundled.ask("How does Northumbria Police handle children who go missing from care homes?")
+    assert answer.abstained and not answer.citations
+    assert "Northumbria" in answer.text and "Cambridgeshire" in answer.text
+    assert answer.passages, "the nearest passages are still listed"
+
+
+def test_abstains_for_a_topic_the_reports_do_not_cover(bundled):
+    answer = bundled.ask("What is the best recipe for a Victoria sponge cake?")
+    assert answer.abstained and "do not answer" in answer.text
+
+
+def test_answers_a_plain_factual_question(bundled):
+    answer = bundled.ask("How many child protection cases did inspectors audit in Cheshire in 2023?")
+    assert not answer.abstained
+    assert "38" in answer.text and answer.citations[0].force == "Cheshire"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01", "x" * 20_000])
+def test_unusable_questions_get_a_clear_error(bundled, question):
+    with pytest.raises(ValueError, match="question|Ask"):
+        bundled.ask(question)
+
+
+@pytest.mark.parametrize("question", [
+    "<script>alert(1)</script> missing children",
+    "'; DROP TABLE passages; --",
+    "¿Cómo gestiona la policía a los niños desaparecidos?",
+])
+def test_odd_questions_get_a_normal_answer_or_abstention(bundled, question):
+    answer = bundled.ask(question)
+    assert isinstance(answer.text, str) and answer.text
+
+
+def test_cli_json_holds_answer_citations_and_abstained(bundled, capsys, monkeypatch):
+    monkeypatch.setenv("EA_INDEX_DIR", str(bundled.settings.index_dir))
+    assert cli_main(["ask", RSO_QUESTION, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["abstained"] is False and data["text"]
+    first = data["citations"][0]
+    assert {"force", "report_title", "section", "source", "start", "end"} <= set(first)
+    assert cli_main(["search", "missing children", "-k", "3", "--json", "--force", "Cheshire"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3 and {r["force"] for r in rows} == {"Cheshire"}
+    assert cli_main(["ask", "custody", "--force", "Kent"]) == 2
+    assert "unknown forces" in capsys.readouterr().err

@@ -1,0 +1,33 @@
+"""Smoke test of the ingest benchmark on a one-report corpus."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from assistant.settings import REPO_ROOT
+from eval.bench_ingest import main
+
+REPORT = REPO_ROOT / "data" / "reports" / "merseyside-2019-post-inspection-review.txt"
+
+
+def test_bench_ingest_one_file(tmp_path: Path, embedder, make_assistant) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(REPORT, corpus / REPORT.name)
+    out = tmp_path / "bench.json"
+
+    main([str(corpus), "--json", str(out)], embedder=embedder)
+
+    result = json.loads(out.read_text())
+    pipelines = result["pipelines"]
+    assert set(pipelines) == {"ours", "llama_index"}
+    for figures in pipelines.values():
+        assert figures["files"] == 1
+        assert figures["chunks"] > 0 and figures["seconds"] > 0 and figures["chars_per_s"] > 0
+        assert 0 < figures["embedded_chars"] <= figures["chars"]
+    assert set(result["ratio_ours_over_llama"]) >= {"seconds", "chunks_per_s", "chars_per_s"}
+
+    expected = make_assistant(tmp_path / "check-index").ingest([corpus / REPORT.name])
+    assert pipelines["ours"]["chunks"] == expected.chunks_embedded
