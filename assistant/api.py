@@ -179,7 +179,9 @@ class Assistant:
         corpus = self.forces()
         if plan.outside and not plan.named and not filters.forces:
             return abstention(question, f"they do not cover {join_names(plan.outside)}", corpus, passages, mode)
-        query_terms = set(terms(self.retriever.expand(question)))
+        # Force names say where to look, not what to find: they must not pick sentences.
+        force_words = set(terms(" ".join(corpus + plan.outside)))
+        query_terms = set(terms(self.retriever.expand(question))) - force_words
         strength = max((self.picker.coverage(query_terms, f"{p.heading} {p.text}") for p in passages[:3]), default=0.0)
         if strength < self.settings.answer.min_coverage:
             return abstention(question, "no passage deals with what it asks", corpus, passages, mode)
