@@ -92,6 +92,8 @@ class HybridRetriever:
     # -- search -------------------------------------------------------------------------
 
     def expand(self, query: str) -> str:
+        if not self.config.use_glossary:
+            return query
         extra = self.glossary.expand(query)
         return f"{query} {' '.join(extra)}" if extra else query
 
@@ -103,6 +105,8 @@ class HybridRetriever:
         """
         if not candidates:
             return []
+        if not self.config.use_rescore:
+            return [c.passage for c in candidates]
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
         w = self.config
         rows = []
@@ -118,8 +122,8 @@ class HybridRetriever:
 
     def candidates(self, query: str, vector: np.ndarray, filters: Filters, n: int) -> list[Candidate]:
         """Fused BM25 + dense candidates, best first, with their signals."""
-        sparse = self.bm25(query, n, filters)
-        dense = self.dense(vector, n, filters)
+        sparse = self.bm25(query, n, filters) if self.config.use_bm25 else []
+        dense = self.dense(vector, n, filters) if self.config.use_dense else []
         fused = rrf([[pid for pid, _ in sparse], [p.id for p in dense]], self.config.rrf_k)
         cosine = {p.id: p.score for p in dense}
         bm25 = dict(sparse)
@@ -150,7 +154,7 @@ class HybridRetriever:
                 (replace(p, score=round(p.score + boost, 4)) if p.force == prefer else p for p in ranked),
                 key=lambda p: -p.score,
             )
-        if cover and ranked:
+        if cover and ranked and self.config.use_force_coverage:
             ranked = self._cover(expanded, vector, filters, ranked, cover)
         return ranked[:k]
 

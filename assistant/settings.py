@@ -78,6 +78,12 @@ class RetrievalSettings(BaseModel):
         default=0.5, ge=0, description="added to passages of the one force a question names."
     )
     per_force: int = Field(default=10, gt=0, description="candidates per force for comparative questions.")
+    # Component switches, so the eval can measure what each part contributes (ablations).
+    use_bm25: bool = Field(default=True, description="keyword retriever on.")
+    use_dense: bool = Field(default=True, description="embedding retriever on.")
+    use_rescore: bool = Field(default=True, description="re-score fused candidates (else RRF order).")
+    use_glossary: bool = Field(default=True, description="expand queries with the acronym glossary.")
+    use_force_coverage: bool = Field(default=True, description="per-force candidates for comparative questions.")
     force_keep: float = Field(
         default=0.6, ge=0, le=1,
         description="a force's best passage joins a comparative answer if it scores at least "
