@@ -72,11 +72,12 @@ class RetrievalSettings(BaseModel):
     )
     rrf_k: int = Field(default=60, gt=0, description="reciprocal rank fusion constant.")
     weight_bm25: float = Field(default=0.5, ge=0, description="re-score weight of BM25 / best BM25.")
-    weight_dense: float = Field(default=1.0, ge=0, description="re-score weight of the dense cosine.")
+    weight_dense: float = Field(default=0.5, ge=0, description="re-score weight of the dense cosine.")
     weight_fused: float = Field(default=0.25, ge=0, description="re-score weight of rrf_k x fused score.")
     named_force_boost: float = Field(
         default=0.5, ge=0, description="added to passages of the one force a question names."
     )
+    strip_chat_words: bool = Field(default=True, description="drop asking words from the BM25 query.")
     per_force: int = Field(default=10, gt=0, description="candidates per force for comparative questions.")
     # Component switches, so the eval can measure what each part contributes (ablations).
     use_bm25: bool = Field(default=True, description="keyword retriever on.")
