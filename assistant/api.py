@@ -16,6 +16,7 @@ from assistant.answer import abstention, compose_extractive, join_names
 from assistant.extractive import SentencePicker, terms
 from assistant.records import Answer, IngestReport, Passage, ReportInfo
 from assistant.retrieve import HybridRetriever
+from assistant.topics import TopicCheck
 from assistant.settings import Settings, get_settings
 from assistant.store import PassageStore
 
@@ -67,6 +68,7 @@ class Assistant:
         self.embedder = embedder
         self._retriever: HybridRetriever | None = None
         self._picker: SentencePicker | None = None
+        self._topics: TopicCheck | None = None
         self._lock = threading.RLock()
 
     @classmethod
@@ -96,7 +98,7 @@ class Assistant:
             self.reset()
         report = ingest(list(paths), self.store, self.embedder, self.settings, prune=prune, progress=progress)
         with self._lock:
-            self._retriever = self._picker = None  # rebuilt from the new passages on next use
+            self._retriever = self._picker = self._topics = None  # rebuilt from the new passages on next use
         return report
 
     def reset(self) -> None:
@@ -120,6 +122,7 @@ class Assistant:
         if self.store.count():
             for question in ("missing children", "registered sex offenders visits", "custody appropriate adult"):
                 self.search(question)
+            _ = self.topics.vocabulary
 
     def forces(self) -> list[str]:
         """The forces the corpus covers."""
@@ -185,6 +188,10 @@ class Assistant:
         strength = max((self.picker.coverage(query_terms, f"{p.heading} {p.text}") for p in passages[:3]), default=0.0)
         if strength < self.settings.answer.min_coverage:
             return abstention(question, "no passage deals with what it asks", corpus, passages, mode)
+        unknown = self.topics.unknown(question, query_terms)
+        if unknown:
+            words = join_names([f"'{word}'" for word, _, _ in unknown])
+            return abstention(question, f"they never discuss {words}", corpus, passages, mode)
         if mode == "llm":
             from assistant.llm import answer_with_llm
 
@@ -195,6 +202,13 @@ class Assistant:
         if not picked:
             return abstention(question, "no sentence in the passages found matches it", corpus, passages, mode)
         return compose_extractive(question, picked, passages)
+
+    @property
+    def topics(self) -> TopicCheck:
+        with self._lock:
+            if self._topics is None:
+                self._topics = TopicCheck(self.picker.df, self.embedder, self.settings.answer.min_topic_similarity)
+            return self._topics
 
     @property
     def picker(self) -> SentencePicker:

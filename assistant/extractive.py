@@ -32,7 +32,8 @@ def terms(text: str) -> list[str]:
     for word in _WORD.findall(text.lower()):
         if word in STOPWORDS or len(word) < 3:
             continue
-        out.append(word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word)
+        plural = len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "is", "us"))  # not crisis, status
+        out.append(word[:-1] if plural else word)
     return out
 
 

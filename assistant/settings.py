@@ -102,6 +102,11 @@ class AnswerSettings(BaseModel):
         description="abstain unless a top passage holds this share of the question's "
         "(idf-weighted) content words; calibrated on the gold set.",
     )
+    min_topic_similarity: float = Field(
+        default=0.505, ge=0, le=1,
+        description="a question word the reports never use must have a corpus word at least "
+        "this close (MiniLM cosine), or the topic counts as not covered; calibrated on the gold set.",
+    )
     min_support: float = Field(
         default=0.35, ge=0, le=1,
         description="LLM mode: a sentence's content words must appear in its cited passage at "

@@ -147,3 +147,20 @@ def test_cli_json_holds_answer_citations_and_abstained(bundled, capsys, monkeypa
     assert len(rows) == 3 and {r["force"] for r in rows} == {"Cheshire"}
     assert cli_main(["ask", "custody", "--force", "Kent"]) == 2
     assert "unknown forces" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("question", [
+    "Do officers carry Tasers when they visit registered sex offenders?",
+    "How much do child protection officers pay into their pensions?",
+])
+def test_abstains_when_the_topic_word_is_foreign_to_the_reports(bundled, question):
+    answer = bundled.ask(question)
+    assert answer.abstained and "never discuss" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "How quickly do appropriate adults turn up when kids are held in custody?",
+    "Give me an example where a teenager went missing and police were slow to respond",
+])
+def test_everyday_words_for_report_topics_do_not_cause_abstention(bundled, question):
+    assert not bundled.ask(question).abstained
