@@ -52,6 +52,25 @@ class Candidate:
     bm25: float  # BM25 score, 0 when BM25 did not return it
 
 
+def boilerplate_shares(passages: list[Passage]) -> list[float]:
+    """Per passage, the share of its sentences that other reports repeat word for word.
+
+    Forewords, methodology annexes and statutory quotations recur across every report of a
+    programme: they match many questions and say nothing about any force.
+    """
+    where: dict[str, set[str]] = {}
+    split = []
+    for p in passages:
+        sents = [" ".join(s.lower().split()) for s in re.split(r"(?<=[.!?])\s+", p.text) if len(s) > 40]
+        split.append(sents)
+        for s in sents:
+            where.setdefault(s, set()).add(p.doc_id)
+    return [
+        (sum(len(where[s]) > 1 for s in sents) / len(sents)) if sents else 0.0
+        for sents in split
+    ]
+
+
 class HybridRetriever:
     def __init__(self, passages: list[Passage], store: PassageStore, embedder: Embedder, config: RetrievalSettings):
         self.passages = passages
@@ -60,6 +79,7 @@ class HybridRetriever:
         self.embedder = embedder
         self.config = config
         self.glossary = Glossary.from_texts(p.text for p in passages)
+        self.boilerplate = boilerplate_shares(passages)
         self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
         self._bm25 = None
         self._vectors = store.vectors_for([p.id for p in passages]) if passages else np.zeros((0, 1))
@@ -119,6 +139,7 @@ class HybridRetriever:
         for c in candidates:
             cosine = float(self._vectors[self.by_id[c.passage.id]] @ vector)
             score = w.weight_bm25 * c.bm25 / top_bm25 + w.weight_dense * cosine + w.weight_fused * c.fused * w.rrf_k
+            score -= w.boilerplate_penalty * self.boilerplate[self.by_id[c.passage.id]]
             rows.append(replace(c.passage, score=round(score, 4)))
         rows.sort(key=lambda p: -p.score)
         return rows

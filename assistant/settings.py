@@ -78,6 +78,9 @@ class RetrievalSettings(BaseModel):
         default=0.5, ge=0, description="added to passages of the one force a question names."
     )
     strip_chat_words: bool = Field(default=True, description="drop asking words from the BM25 query.")
+    boilerplate_penalty: float = Field(
+        default=0.6, ge=0, description="subtracted x the share of a passage other reports repeat."
+    )
     per_force: int = Field(default=10, gt=0, description="candidates per force for comparative questions.")
     # Component switches, so the eval can measure what each part contributes (ablations).
     use_bm25: bool = Field(default=True, description="keyword retriever on.")
