@@ -125,8 +125,8 @@ class Assistant:
             _ = self.topics.vocabulary
 
     def forces(self) -> list[str]:
-        """The forces the corpus covers."""
-        return sorted({r.force for r in self.store.reports()})
+        """The forces the corpus covers (from the loaded passages: no index round trip)."""
+        return sorted({p.force for p in self.retriever.passages})
 
     def plan(self, question: str, filters: Filters) -> Plan:
         """What the question asks of the corpus: forces named, comparative or not."""
@@ -153,7 +153,9 @@ class Assistant:
         if k <= 0:
             raise ValueError(f"k must be greater than 0, got {k}")
         filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
-        plan = self.plan(question, filters)
+        return self._retrieve(question, k, filters, self.plan(question, filters))
+
+    def _retrieve(self, question: str, k: int, filters: Filters, plan: Plan) -> list[Passage]:
         return self.retriever.search(
             question, k, filters,
             cover=plan.scope if plan.comparative else None,
@@ -176,9 +178,12 @@ class Assistant:
         question = check_question(question, self.settings.max_question_chars)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+        k = self.settings.retrieval.top_k if k is None else k
+        if k <= 0:
+            raise ValueError(f"k must be greater than 0, got {k}")
         filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
         plan = self.plan(question, filters)
-        passages = self.search(question, k, forces, report_types, areas, years, case_studies, recommendations)
+        passages = self._retrieve(question, k, filters, plan)
         corpus = self.forces()
         if plan.outside and not plan.named and not filters.forces:
             return abstention(question, f"they do not cover {join_names(plan.outside)}", corpus, passages, mode)
@@ -222,7 +227,7 @@ class Assistant:
         f = Filters.build(forces, report_types, areas, years, case_studies, recommendations)
         canon = {
             "forces": {x.lower(): x for x in self.forces()},
-            "report_types": {r.report_type.lower(): r.report_type for r in self.store.reports()},
+            "report_types": {p.report_type.lower(): p.report_type for p in self.retriever.passages},
             "areas": {p.area.lower(): p.area for p in self.retriever.passages},
         }
         fixed = {}
