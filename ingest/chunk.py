@@ -66,7 +66,7 @@ def units_of(run: list[Line], text: str) -> list[tuple[int, int]]:
     """Sentence spans of a run, re-joining sentences the export broke across lines."""
     spans: list[tuple[int, int]] = []
     glue = False
-    for line in run:
+    for k, line in enumerate(run):
         line_spans = sentence_spans(line)
         if glue and spans and line_spans:
             spans[-1] = (spans[-1][0], line_spans[0][1])
@@ -74,14 +74,11 @@ def units_of(run: list[Line], text: str) -> list[tuple[int, int]]:
         spans.extend(line_spans)
         stripped = line.text.rstrip()
         # A lone bullet belongs to the next line; a line ending mid-sentence continues.
-        glue = is_lone_bullet(line.raw) or bool(_CONTINUES.search(stripped) and not stripped.startswith("- ")
-                                                 and _next_starts_lower(line, run))
+        next_lower = k + 1 < len(run) and run[k + 1].text[:1].islower()
+        glue = is_lone_bullet(line.raw) or bool(
+            _CONTINUES.search(stripped) and not stripped.startswith("- ") and next_lower
+        )
     return spans
-
-
-def _next_starts_lower(line: Line, run: list[Line]) -> bool:
-    k = run.index(line)
-    return k + 1 < len(run) and run[k + 1].text[:1].islower()
 
 
 def pack(units: list[Unit], budget: int, overlap: int = 0) -> list[list[Unit]]:

@@ -22,7 +22,7 @@ from assistant.settings import SUPPORTED_SUFFIXES, Settings
 from assistant.store import PassageStore
 from ingest.chunk import chunk_section
 from ingest.markup import clean_span
-from ingest.readers import read_source
+from ingest.readers import load_bytes, read_source
 from ingest.source import IngestError
 from ingest.structure import ParsedReport, parse_report
 
@@ -73,9 +73,9 @@ def context_prefix(force: str, path: tuple[str, ...], embedder: Embedder, budget
     return " ".join(words)
 
 
-def prepare(path: Path, data_hash: str, embedder: Embedder, settings: Settings) -> Prepared:
-    """Read, parse and chunk one file (no embedding yet)."""
-    source = read_source(path, int(settings.max_file_mb * 2**20))
+def prepare(path: Path, data: bytes, data_hash: str, embedder: Embedder, settings: Settings) -> Prepared:
+    """Parse and chunk one file's bytes (no embedding yet)."""
+    source = read_source(path, int(settings.max_file_mb * 2**20), data)
     parsed: ParsedReport = parse_report(source)
     if not parsed.sections:
         raise IngestError(path, "no body text found under any heading")
@@ -137,27 +137,29 @@ def ingest(
     known = {info.source: info for info in store.reports()}
     by_hash = {info.sha256: info.source for info in known.values()}
 
-    todo: list[tuple[Path, str]] = []
+    todo: list[tuple[Path, bytes, str]] = []
+    max_bytes = int(settings.max_file_mb * 2**20)
     for path in files:
         try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError as exc:
-            report.errors.append((str(path), f"cannot read file ({exc.strerror or exc})"))
+            data = load_bytes(path, max_bytes)  # read once: hashed here, parsed below
+        except IngestError as exc:
+            report.errors.append((str(exc.path), exc.reason))
             continue
+        digest = hashlib.sha256(data).hexdigest()
         if known.get(str(path)) and known[str(path)].sha256 == digest:
             report.unchanged.append(str(path))
         elif digest in by_hash and by_hash[digest] != str(path) and Path(by_hash[digest]).exists():
             report.duplicates.append((str(path), by_hash[digest]))
         else:
-            todo.append((path, digest))
+            todo.append((path, data, digest))
             by_hash[digest] = str(path)
 
     bar = tqdm(total=0, unit="chunk", desc="embedding", disable=not progress, leave=False)
     for i in range(0, len(todo), _GROUP_FILES):
         group: list[Prepared] = []
-        for path, digest in todo[i : i + _GROUP_FILES]:
+        for path, data, digest in todo[i : i + _GROUP_FILES]:
             try:
-                group.append(prepare(path, digest, embedder, settings))
+                group.append(prepare(path, data, digest, embedder, settings))
             except IngestError as exc:
                 report.errors.append((str(exc.path), exc.reason))
         texts = [t for prep in group for t in prep.embed_texts]

@@ -8,8 +8,8 @@ from assistant.settings import SUPPORTED_SUFFIXES
 from ingest.source import IngestError, SourceText
 
 
-def read_source(path: Path, max_bytes: int) -> SourceText:
-    """Read one report into its canonical text, or raise `IngestError` saying why not."""
+def load_bytes(path: Path, max_bytes: int) -> bytes:
+    """A report file's bytes, after checking its type and size (so a huge file is never read)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
@@ -28,6 +28,17 @@ def read_source(path: Path, max_bytes: int) -> SourceText:
         raise IngestError(path, f"cannot read file ({exc.strerror or exc})") from exc
     if not data.strip():
         raise IngestError(path, "empty file")
+    return data
+
+
+def read_source(path: Path, max_bytes: int, data: bytes | None = None) -> SourceText:
+    """Read one report into its canonical text, or raise `IngestError` saying why not.
+
+    `data`: the file's bytes when the caller already loaded them with `load_bytes`.
+    """
+    if data is None:
+        data = load_bytes(path, max_bytes)
+    suffix = path.suffix.lower()
     if suffix == ".pdf":
         from ingest.read_pdf import read_pdf  # heavy import, only when a PDF shows up
 
