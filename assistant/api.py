@@ -126,7 +126,7 @@ class Assistant:
 
     def forces(self) -> list[str]:
         """The forces the corpus covers (from the loaded passages: no index round trip)."""
-        return sorted({p.force for p in self.retriever.passages})
+        return sorted(self.retriever.values["forces"].values())
 
     def plan(self, question: str, filters: Filters) -> Plan:
         """What the question asks of the corpus: forces named, comparative or not."""
@@ -149,9 +149,7 @@ class Assistant:
     ) -> list[Passage]:
         """Passages most relevant to the question, best first, within the filters."""
         question = check_question(question, self.settings.max_question_chars)
-        k = self.settings.retrieval.top_k if k is None else k
-        if k <= 0:
-            raise ValueError(f"k must be greater than 0, got {k}")
+        k = self._top_k(k)
         filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
         return self._retrieve(question, k, filters, self.plan(question, filters))
 
@@ -178,9 +176,7 @@ class Assistant:
         question = check_question(question, self.settings.max_question_chars)
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        k = self.settings.retrieval.top_k if k is None else k
-        if k <= 0:
-            raise ValueError(f"k must be greater than 0, got {k}")
+        k = self._top_k(k)
         filters = self._filters(forces, report_types, areas, years, case_studies, recommendations)
         plan = self.plan(question, filters)
         passages = self._retrieve(question, k, filters, plan)
@@ -222,16 +218,17 @@ class Assistant:
                 self._picker = SentencePicker([p.text for p in self.retriever.passages])
             return self._picker
 
+    def _top_k(self, k: int | None) -> int:
+        k = self.settings.retrieval.top_k if k is None else k
+        if k <= 0:
+            raise ValueError(f"k must be greater than 0, got {k}")
+        return k
+
     def _filters(self, forces, report_types, areas, years, case_studies, recommendations) -> Filters:
         """Build filters, mapping names to the corpus' spelling and refusing unknown ones."""
         f = Filters.build(forces, report_types, areas, years, case_studies, recommendations)
-        canon = {
-            "forces": {x.lower(): x for x in self.forces()},
-            "report_types": {p.report_type.lower(): p.report_type for p in self.retriever.passages},
-            "areas": {p.area.lower(): p.area for p in self.retriever.passages},
-        }
         fixed = {}
-        for field, known in canon.items():
+        for field, known in self.retriever.values.items():
             values = getattr(f, field)
             unknown = [v for v in values if v.lower() not in known]
             if unknown:

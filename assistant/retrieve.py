@@ -11,7 +11,6 @@ import math
 import re
 import threading
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 import bm25s
 import numpy as np
@@ -79,6 +78,14 @@ class HybridRetriever:
         self.embedder = embedder
         self.config = config
         self.glossary = Glossary.from_texts(p.text for p in passages)
+        # Filterable values in the corpus' own spelling, keyed lowercase; computed once here
+        # rather than by scanning every passage on each query.
+        self.values: dict[str, dict[str, str]] = {
+            "forces": {p.force.lower(): p.force for p in passages},
+            "report_types": {p.report_type.lower(): p.report_type for p in passages},
+            "areas": {p.area.lower(): p.area for p in passages},
+        }
+        self._masks: dict[Filters, np.ndarray] = {}
         self.boilerplate = boilerplate_shares(passages)
         self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
         self._bm25 = None
@@ -108,11 +115,16 @@ class HybridRetriever:
     def dense(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
         return self.store.nearest(vector, n, where=filters.where())
 
-    @lru_cache(maxsize=64)
     def _mask(self, filters: Filters) -> np.ndarray | None:
+        """BM25 weight mask of the passages a filter accepts (kept per filter: users reuse them)."""
         if not filters.active:
             return None
-        return np.array([filters.accepts(p) for p in self.passages], dtype=np.float32)
+        mask = self._masks.get(filters)
+        if mask is None:
+            mask = np.array([filters.accepts(p) for p in self.passages], dtype=np.float32)
+            if len(self._masks) < 256:
+                self._masks[filters] = mask
+        return mask
 
     # -- search -------------------------------------------------------------------------
 
