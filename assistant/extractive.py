@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from assistant.records import Passage
+from assistant.sentences import sentences
 
-_SENTENCE = re.compile(r"(?<=[.!?])(?:[\"”’)\]]|\[\d+\])*\s+(?=[\"“‘(]?[A-Z0-9])")
 _WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
     """a an and are as at be been being but by can could did do does doing for from had has
@@ -34,14 +34,6 @@ def terms(text: str) -> list[str]:
             continue
         plural = len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "is", "us"))  # not crisis, status
         out.append(word[:-1] if plural else word)
-    return out
-
-
-def sentences(text: str) -> list[str]:
-    """Sentences (and list items) of a passage's text, in order."""
-    out = []
-    for line in text.split("\n"):
-        out.extend(s.strip() for s in _SENTENCE.split(line) if s.strip())
     return out
 
 

@@ -13,17 +13,12 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from assistant.sentences import sentence_bounds
 from ingest.markup import clean_span, is_lone_bullet
 from ingest.structure import Line, Section
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
-# A sentence ends at . ! ? (plus closing quotes, brackets or footnote marks) before a capital,
-# digit, quote or bullet.
-_BOUNDARY = re.compile(
-    r"(?<=[.!?])(?P<close>(?:[\"”’)\]]|\[\d+\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+)*)\s+(?=[\"“‘(\[]?[A-Z0-9•])"
-)
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|Mr|Mrs|Ms|Dr|St|No|vs|cf|para|approx)\.$", re.I)
 _CONTINUES = re.compile(r"[^.!?:;\"”’)\]]$")  # a line ending mid-sentence
 
 
@@ -39,16 +34,7 @@ class Unit:
 
 def sentence_spans(line: Line) -> list[tuple[int, int]]:
     """Offsets of the sentences of one source line."""
-    spans, begin = [], 0
-    raw = line.raw
-    for m in _BOUNDARY.finditer(raw):
-        if _ABBREVIATION.search(raw[begin : m.start()]):
-            continue
-        spans.append((begin, m.end("close")))
-        begin = m.end()
-    spans.append((begin, len(raw.rstrip())))
-    lead = len(raw) - len(raw.lstrip())
-    return [(line.start + max(a, lead if i == 0 else a), line.start + b) for i, (a, b) in enumerate(spans) if b > a]
+    return [(line.start + a, line.start + b) for a, b in sentence_bounds(line.raw)]
 
 
 def runs(section: Section, text: str) -> list[list[Line]]:
