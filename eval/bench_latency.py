@@ -11,28 +11,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 from typing import Callable
 
 import assistant  # noqa: F401  (offline switches first)
-from llama_index.core import Document, Settings as LlamaSettings, VectorStoreIndex
-from llama_index.core.node_parser import SentenceSplitter
 from rich.console import Console
 from rich.table import Table
 
 from assistant.api import Assistant
-from eval.bench_ingest import load_llama_embedding
+from eval.baselines import llama_system
 from eval.gold import DEFAULT_GOLD, load_gold
-from ingest.pipeline import discover
-from ingest.readers import read_source
+from eval.metrics import percentile
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000, "n": len(ordered)}
+    return {"p50_ms": percentile(seconds, 50) * 1000, "p95_ms": percentile(seconds, 95) * 1000, "n": len(seconds)}
 
 
 def time_each(fn: Callable[[str], object], questions: list[str], warm: int = 10) -> dict[str, float]:
@@ -46,29 +40,18 @@ def time_each(fn: Callable[[str], object], questions: list[str], warm: int = 10)
     return percentiles(seconds)
 
 
-def llama_default_retriever(a: Assistant, k: int):
-    """llama-index's defaults on the same reports and embedder, in memory."""
-    files, _ = discover([a.settings.reports_dir])
-    docs = [Document(text=read_source(p, 2**31).text, metadata={"source": str(p)}) for p in files]
-    embed = load_llama_embedding(a.settings.model_dir())
-    LlamaSettings.llm = None  # no LLM: never let llama-index reach for one
-    index = VectorStoreIndex.from_documents(
-        docs, embed_model=embed, transformations=[SentenceSplitter(chunk_size=1024, chunk_overlap=200)]
-    )
-    return index.as_retriever(similarity_top_k=k)
-
-
 def run(k: int, gold: Path, a: Assistant | None = None) -> dict[str, dict[str, float]]:
     a = a or Assistant.open()
     if a.store.count() == 0:
         a.ingest()
     a.warm_up()
     questions = [q.question for q in load_gold(gold)]
-    retriever = llama_default_retriever(a, k)
+    llama = llama_system(a)  # the eval's llama-index baseline: SentenceSplitter 1024/200, same embedder
+    llama.warm_up()
     return {
         "ours: search": time_each(lambda q: a.search(q, k=k), questions),
         "ours: ask (extractive)": time_each(lambda q: a.ask(q, k=k), questions),
-        "llama-index default: retrieve": time_each(retriever.retrieve, questions),
+        "llama-index default: retrieve": time_each(lambda q: llama.search(q, k), questions),
     }
 
 
