@@ -1,80 +1,251 @@
-"""The Gradio app: `python app.py` serves it on 127.0.0.1:7860 (see settings)."""
+"""The Gradio app: `python app.py` serves it on 127.0.0.1:7860 (host and port in settings).
+
+Tabs: Ask (cited chat with a sources panel), Case studies (trainers), Compare forces
+(researchers), Corpus (reports, upload). Layout and wiring live here; what is shown is built
+by `ui/views.py`, and the JSON API by `ui/endpoints.py`.
+"""
 
 from __future__ import annotations
 
-import assistant.offline  # noqa: F401  (before gradio is imported)
+import assistant.offline  # noqa: F401  (before gradio is imported: telemetry off)
 
-import html
+import ipaddress
+import shutil
+import sys
+import uuid
+from pathlib import Path
 
 import gradio as gr
 
 from assistant import Assistant
+from assistant.settings import SUPPORTED_SUFFIXES, Settings
+from ui import views
+from ui.endpoints import Endpoints, _years
+
+CSS = """
+.sources { font-size: 0.92em; }
+.src { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px; margin: 6px 0; }
+.src:target { outline: 2px solid var(--color-accent); }
+.src-section { color: var(--body-text-color-subdued); }
+.src-text, .src-context { white-space: pre-wrap; margin-top: 4px; }
+.src-cited { background: var(--background-fill-secondary); border-left: 3px solid var(--color-accent); padding-left: 4px; }
+.comparison table { width: 100%; border-collapse: collapse; }
+.comparison td, .comparison th { border: 1px solid var(--border-color-primary); padding: 6px; vertical-align: top; }
+.no-evidence { color: var(--body-text-color-subdued); }
+"""
+SEARCHING = "_Searching the reports…_"
 
 
-def corpus_rows(a: Assistant) -> list[list]:
-    return [
-        [r.force, r.report_title, r.report_type, r.inspected or "", r.published or "", r.chunks]
-        for r in a.reports()
-    ]
-
-
-def search_rows(a: Assistant, query: str, k: int) -> list[list]:
-    query = (query or "").strip()
-    if not query:
-        raise gr.Error("Type a question or some words to search for.")
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
     try:
-        passages = a.search(query, k=int(k))
-    except ValueError as exc:
-        raise gr.Error(str(exc)) from exc
-    return [[f"{p.score:.2f}", p.force, p.report_type, p.section, p.text] for p in passages]
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
-def answer_markdown(a: Assistant, question: str) -> str:
-    """The extractive answer and its sources, with document text escaped."""
-    try:
-        answer = a.ask(question or "")
-    except ValueError as exc:
-        raise gr.Error(str(exc)) from exc
-    parts = [html.escape(answer.text, quote=False)]
-    listed = answer.citations or answer.passages[:5]
-    if listed:
-        parts.append("\n**Sources**" if answer.citations else "\n**Nearest passages**")
-        for n, p in enumerate(listed, start=1):
-            parts.append(f"{n}. {html.escape(p.force)} – {html.escape(p.report_title)} – {html.escape(p.section)}")
-    return "\n".join(parts)
+class App:
+    """Event handlers; each returns values for the components it is wired to."""
+
+    def __init__(self, a: Assistant):
+        self.a = a
+        self.s = a.settings
+        self.s.app.export_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _export(self, text: str, stem: str, suffix: str) -> str:
+        path = self.s.app.export_dir / f"{stem}-{uuid.uuid4().hex[:8]}{suffix}"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    def corpus_rows(self) -> list[list]:
+        return [
+            [r.force, r.report_title, r.report_type, r.inspected or "", r.published or "", r.chunks]
+            for r in self.a.reports()
+        ]
+
+    # -- Ask -----------------------------------------------------------------------------
+
+    def ask(self, question, history, forces, report_types, areas, year_from, year_to,
+            case_studies, recommendations, mode, k):
+        """Stream: the question (with its filters) and a progress line, then the answer."""
+        history = list(history or [])
+        question = (question or "").strip()
+        if not question:
+            raise gr.Error("Type a question first.")
+        filters = dict(forces=forces or [], report_types=report_types or [], areas=areas or [],
+                       years=_years(year_from, year_to), case_studies=bool(case_studies),
+                       recommendations=bool(recommendations))
+        caption = views.filters_caption(filters)
+        shown = views.esc_markdown(question) + (f"\n\n{caption}" if caption else "")
+        history += [{"role": "user", "content": shown}, {"role": "assistant", "content": SEARCHING}]
+        yield history, "", gr.update(), gr.update(value=None, interactive=False)
+        try:
+            answer = self.a.ask(question, mode=mode, k=int(k), **filters)
+        except ValueError as exc:  # bad filter, bad question, LLM not configured: say so in the chat
+            history[-1] = {"role": "assistant", "content": f"⚠️ {views.esc_markdown(str(exc))}"}
+            yield history, "", gr.update(), gr.update()
+            return
+        history[-1] = {"role": "assistant", "content": views.chat_markdown(answer)}
+        export = self._export(views.answer_export(answer), "answer", ".md")
+        yield history, "", views.sources_html(answer, self.a.section), gr.update(value=export, interactive=True)
+
+    # -- Case studies and comparison -----------------------------------------------------
+
+    def case_studies(self, topic, k, forces):
+        try:
+            cases = self.a.case_studies(topic or "", k=int(k), forces=forces or None)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from exc
+        status = f"{len(cases)} case studies, most relevant first." if cases else "No case study in the reports deals with this topic."
+        export = self._export(views.cases_csv(cases), "case-studies", ".csv") if cases else None
+        return views.case_rows(cases), status, gr.update(value=export, interactive=bool(cases))
+
+    def compare(self, theme, forces):
+        try:
+            comparison = self.a.compare(theme or "", forces=forces or None)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from exc
+        export = self._export(views.comparison_csv(comparison), "comparison", ".csv")
+        return views.comparison_html(comparison), gr.update(value=export, interactive=True)
+
+    # -- Corpus --------------------------------------------------------------------------
+
+    def upload(self, file_path, request: gr.Request):
+        """Ingest one uploaded report; refuse what cannot be read, keep nothing half-done."""
+        allowed = self.s.app.upload_users
+        user = getattr(request, "username", None)
+        if not self.s.app.upload or (allowed and user not in allowed):
+            raise gr.Error("You are not allowed to add reports.")
+        if not file_path:
+            return gr.update(), "Choose a report file (.txt, .md, .html, .pdf) to add."
+        src = Path(file_path)
+        if src.suffix.lower() not in SUPPORTED_SUFFIXES:
+            return gr.update(), views.esc_markdown(
+                f"{src.name}: unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}.")
+        folder = self.s.app.uploads_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        dest = folder / src.name
+        if dest.exists():
+            dest = folder / f"{src.stem}-{uuid.uuid4().hex[:6]}{src.suffix}"
+        shutil.copyfile(src, dest)
+        report = self.a.ingest([dest])
+        if report.errors:
+            dest.unlink(missing_ok=True)
+            return gr.update(), "\n".join(f"Not added: {views.esc_markdown(reason)}" for _, reason in report.errors)
+        if report.duplicates:
+            dest.unlink(missing_ok=True)
+            return gr.update(), f"Already in the corpus (same text as {views.esc_markdown(Path(report.duplicates[0][1]).name)})."
+        added = "; ".join(f"{r.force} – {r.report_title} ({r.chunks} passages)" for r in report.added)
+        return self.corpus_rows(), f"Added {views.esc_markdown(added)}."
 
 
 def build_app(a: Assistant) -> gr.Blocks:
+    app = App(a)
+    s = a.settings
+    forces = a.forces()
+    values = a.retriever.values
+    llm = bool(s.llm.base_url)
     with gr.Blocks(title="Child protection inspection evidence") as demo:
-        gr.Markdown("## Child protection inspection evidence\nHMICFRS national child protection inspection reports.")
-        with gr.Tab("Ask"):
-            question = gr.Textbox(label="Question", placeholder="How did forces handle reactive RSO management?")
-            answer = gr.Markdown()
-            question.submit(lambda q: answer_markdown(a, q), question, answer, api_name="ask")
-        with gr.Tab("Search"):
-            query = gr.Textbox(label="Question", placeholder="How did forces handle reactive RSO management?")
-            k = gr.Slider(1, 30, value=a.settings.retrieval.top_k, step=1, label="Passages")
-            results = gr.Dataframe(
-                headers=["score", "force", "report", "section", "passage"], datatype="str", wrap=True
-            )
-            query.submit(lambda q, n: search_rows(a, q, n), [query, k], results, api_name="search")
-        with gr.Tab("Corpus"):
-            gr.Dataframe(
-                value=corpus_rows(a),
-                headers=["force", "title", "type", "inspected", "published", "chunks"],
-                datatype="str",
-                interactive=False,
-            )
+        gr.Markdown(
+            "## Child protection inspection evidence\n"
+            f"HMICFRS national child protection inspection reports: {len(a.reports())} reports, "
+            f"{views.esc_markdown(', '.join(forces)) or 'none yet'}. Every sentence of an answer is cited to its report."
+        )
+        with gr.Tab("Ask", id="ask"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Conversation", height=520, elem_id="chat")
+                    with gr.Row():
+                        question = gr.Textbox(show_label=False, scale=5, elem_id="question",
+                                              placeholder="How did forces handle reactive RSO management?")
+                        send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                    with gr.Accordion("Filters and settings (apply to the next question)", open=False):
+                        with gr.Row():
+                            f_forces = gr.Dropdown(forces, multiselect=True, label="Forces")
+                            f_types = gr.Dropdown(sorted(values["report_types"].values()), multiselect=True, label="Report type")
+                            f_areas = gr.Dropdown(sorted(values["areas"].values()), multiselect=True, label="Framework area")
+                        with gr.Row():
+                            y_from = gr.Number(label="Year from", precision=0)
+                            y_to = gr.Number(label="Year to", precision=0)
+                            f_cases = gr.Checkbox(label="Case studies only")
+                            f_recs = gr.Checkbox(label="Recommendations only")
+                        with gr.Row():
+                            mode = gr.Radio(["extractive", "llm"] if llm else ["extractive"], value="extractive",
+                                            label="Answer mode" + ("" if llm else " (LLM mode: set EA_LLM__BASE_URL)"))
+                            k = gr.Slider(1, s.app.max_k, value=s.retrieval.top_k, step=1, label="Passages (k)")
+                    with gr.Row():
+                        export = gr.DownloadButton("Export answer (Markdown)", interactive=False, elem_id="export-answer")
+                        clear = gr.ClearButton(value="New conversation")
+                with gr.Column(scale=2):
+                    sources = gr.HTML("<div class='sources'><p>Sources appear here.</p></div>", elem_id="sources")
+            inputs = [question, chat, f_forces, f_types, f_areas, y_from, y_to, f_cases, f_recs, mode, k]
+            outputs = [chat, question, sources, export]
+            gr.on([question.submit, send.click], app.ask, inputs, outputs, api_name="chat", api_visibility="private")
+            clear.add([chat, question, sources])
+
+        with gr.Tab("Case studies", id="cases"):
+            with gr.Row():
+                topic = gr.Textbox(label="Topic", scale=4, elem_id="case-topic", placeholder="missing children")
+                c_forces = gr.Dropdown(forces, multiselect=True, label="Forces", scale=2)
+                c_k = gr.Slider(1, s.app.max_k, value=s.retrieval.top_k, step=1, label="How many", scale=1)
+            find = gr.Button("Find case studies", variant="primary", elem_id="case-button")
+            c_status = gr.Markdown(elem_id="case-status")
+            c_table = gr.Dataframe(headers=views.CASE_HEADER, datatype="str", wrap=True, interactive=False,
+                                   elem_id="case-table")
+            c_export = gr.DownloadButton("Export case studies (CSV)", interactive=False)
+            gr.on([topic.submit, find.click], app.case_studies, [topic, c_k, c_forces], [c_table, c_status, c_export],
+                  api_name="find_case_studies", api_visibility="private")
+
+        with gr.Tab("Compare forces", id="compare"):
+            with gr.Row():
+                theme = gr.Textbox(label="Theme", scale=4, elem_id="compare-theme",
+                                   placeholder="reactive management of registered sex offenders")
+                m_forces = gr.Dropdown(forces, multiselect=True, label="Forces (all if empty)", scale=2)
+            run = gr.Button("Compare", variant="primary", elem_id="compare-button")
+            m_table = gr.HTML(elem_id="compare-table")
+            m_export = gr.DownloadButton("Export comparison (CSV)", interactive=False)
+            gr.on([theme.submit, run.click], app.compare, [theme, m_forces], [m_table, m_export],
+                  api_name="compare_forces", api_visibility="private")
+
+        with gr.Tab("Corpus", id="corpus"):
+            corpus = gr.Dataframe(value=app.corpus_rows(), headers=["force", "title", "type", "inspected", "published", "passages"],
+                                  datatype="str", interactive=False, elem_id="corpus-table")
+            if s.app.upload:
+                gr.Markdown(f"Add a report (.txt, .md, .html, .pdf; up to {s.max_file_mb:g} MB). "
+                            "Force, dates, type and sections are read from the report itself.")
+                upload = gr.File(file_types=list(SUPPORTED_SUFFIXES), label="Report", elem_id="upload")
+                u_status = gr.Markdown(elem_id="upload-status")
+                upload.upload(app.upload, upload, [corpus, u_status], api_name="upload", api_visibility="private")
+
+        Endpoints(a).register()
     return demo
+
+
+def launch(demo: gr.Blocks, s: Settings, **kwargs):
+    """Serve the app with the settings' host, port, auth and queue; `kwargs` go to `launch`."""
+    auth = None
+    if s.app.username and s.app.password.get_secret_value():
+        auth = (s.app.username, s.app.password.get_secret_value())
+    elif not is_loopback(s.server_name):
+        raise SystemExit(
+            f"Refusing to listen on {s.server_name} without authentication: set EA_APP__USERNAME and "
+            "EA_APP__PASSWORD, or listen on 127.0.0.1."
+        )
+    return demo.queue(default_concurrency_limit=s.app.concurrency).launch(
+        server_name=s.server_name, server_port=s.server_port, share=False, auth=auth, css=CSS,
+        max_file_size=f"{s.max_file_mb:g}mb", allowed_paths=[str(s.app.export_dir)], **kwargs,
+    )
 
 
 def main() -> None:
     a = Assistant.open()
+    if not a.store.count():
+        print("The index is empty: run `python -m ingest` first (scripts/run does it for you).", file=sys.stderr)
     a.warm_up()
-    s = a.settings
-    build_app(a).queue(default_concurrency_limit=4).launch(
-        server_name=s.server_name, server_port=s.server_port, share=False
-    )
+    launch(build_app(a), a.settings)
 
 
 if __name__ == "__main__":

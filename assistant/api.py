@@ -14,7 +14,8 @@ from assistant.filters import Filters
 from assistant.forces import forces_in
 from assistant.answer import abstention, compose_extractive, join_names
 from assistant.extractive import SentencePicker, terms
-from assistant.records import Answer, IngestReport, Passage, ReportInfo
+from assistant import findings
+from assistant.records import Answer, CaseStudy, Comparison, IngestReport, Passage, ReportInfo
 from assistant.retrieve import HybridRetriever
 from assistant.topics import TopicCheck
 from assistant.settings import Settings, get_settings
@@ -87,22 +88,36 @@ class Assistant:
         rebuild: bool = False,
         progress: bool = False,
     ) -> IngestReport:
-        """Add or update reports in the index; `rebuild` starts from an empty index."""
-        from ingest.pipeline import ingest  # ingest builds on assistant's records and store
+        """Add or update reports in the index; `rebuild` starts from an empty index.
+
+        Holds the index's ingest lock throughout (`ingest/lock.py`): a second ingest of the
+        same index waits for it, and raises `IndexBusy` after `ingest_lock_timeout_s`.
+        """
+        from ingest.lock import ingest_lock  # ingest builds on assistant's records and store
+        from ingest.pipeline import ingest
 
         if paths is None:
             paths = [self.settings.reports_dir]
         elif isinstance(paths, (str, Path)):
             paths = [paths]
-        if rebuild:
-            self.reset()
-        report = ingest(list(paths), self.store, self.embedder, self.settings, prune=prune, progress=progress)
+        with ingest_lock(self.settings):
+            if rebuild:
+                self._clear()
+            report = ingest(list(paths), self.store, self.embedder, self.settings, prune=prune, progress=progress)
         with self._lock:
             self._retriever = self._picker = self._topics = None  # rebuilt from the new passages on next use
         return report
 
     def reset(self) -> None:
-        """Drop this index's collections (other models' collections are left alone)."""
+        """Empty this index, under the ingest lock (other models' collections are left alone)."""
+        from ingest.lock import ingest_lock
+
+        with ingest_lock(self.settings):
+            self._clear()
+        with self._lock:
+            self._retriever = self._picker = self._topics = None
+
+    def _clear(self) -> None:
         for info in self.store.reports():
             self.store.remove_report(info.doc_id)
         self.store.collection.delete(where={"chunk_index": {"$gte": 0}})
@@ -183,9 +198,7 @@ class Assistant:
         corpus = self.forces()
         if plan.outside and not plan.named and not filters.forces:
             return abstention(question, f"they do not cover {join_names(plan.outside)}", corpus, passages, mode)
-        # Force names say where to look, not what to find: they must not pick sentences.
-        force_words = set(terms(" ".join(corpus + plan.outside)))
-        query_terms = set(terms(self.retriever.expand(question))) - force_words
+        query_terms = self.query_terms(question, plan.outside)
         strength = max((self.picker.coverage(query_terms, f"{p.heading} {p.text}") for p in passages[:3]), default=0.0)
         if strength < self.settings.answer.min_coverage:
             return abstention(question, "no passage deals with what it asks", corpus, passages, mode)
@@ -203,6 +216,47 @@ class Assistant:
         if not picked:
             return abstention(question, "no sentence in the passages found matches it", corpus, passages, mode)
         return compose_extractive(question, picked, passages)
+
+    def query_terms(self, question: str, also_forces: Iterable[str] = ()) -> set[str]:
+        """The question's content words, glossary-expanded, without force names: those say
+        where to look, not what to find, so they must not pick sentences."""
+        force_words = set(terms(" ".join([*self.forces(), *also_forces])))
+        return set(terms(self.retriever.expand(question))) - force_words
+
+    # -- views for trainers and researchers ---------------------------------------------
+
+    def case_studies(
+        self,
+        topic: str,
+        k: int | None = None,
+        forces: Iterable[str] | str | None = None,
+        report_types: Iterable[str] | str | None = None,
+        areas: Iterable[str] | str | None = None,
+        years: int | tuple[int, int] | None = None,
+    ) -> list[CaseStudy]:
+        """Whole case studies on a topic, most relevant first (empty when none deals with it)."""
+        topic = check_question(topic, self.settings.max_question_chars)
+        filters = self._filters(forces, report_types, areas, years, True, False)
+        return findings.case_studies(self, topic, self._top_k(k), filters)
+
+    def compare(
+        self,
+        theme: str,
+        forces: Iterable[str] | str | None = None,
+        report_types: Iterable[str] | str | None = None,
+        areas: Iterable[str] | str | None = None,
+        years: int | tuple[int, int] | None = None,
+    ) -> Comparison:
+        """One row per force (all forces in the corpus unless filtered) on a theme, cited."""
+        theme = check_question(theme, self.settings.max_question_chars)
+        filters = self._filters(forces, report_types, areas, years, False, False)
+        return findings.compare(self, theme, filters)
+
+    def section(self, passage: Passage) -> list[Passage]:
+        """Every chunk of the passage's section in its report, in reading order."""
+        where = {"$and": [{"doc_id": passage.doc_id}, {"section": passage.section}]}
+        chunks = sorted(self.store.passages(where), key=lambda p: p.chunk_index)
+        return chunks or [passage]
 
     @property
     def topics(self) -> TopicCheck:

@@ -101,3 +101,49 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class CaseStudy:
+    """A case study from a report, whole: every chunk of its section, in reading order."""
+
+    title: str  # the case study's own heading
+    force: str
+    report_title: str
+    report_type: str
+    year: int | None
+    section: str
+    text: str  # the full case text
+    passages: list[Passage]  # its chunks; the best-matching one first
+    score: float  # relevance of the best-matching chunk
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Finding:
+    """One row of a force comparison: what a force's report(s) say on the theme, cited."""
+
+    force: str
+    reports: list[str]  # titles of the force's reports that the row draws on (all, if none)
+    found: bool
+    sentences: list[str]  # verbatim sentences, each ending with its [n] marker
+    citations: list[int]  # the [n] numbers used, into Comparison.citations
+    summary: str  # the sentences as one text, or the plain statement that there is no evidence
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Comparison:
+    """Every force in scope against one theme; absence of evidence is stated, not hidden."""
+
+    theme: str
+    rows: list[Finding]
+    citations: list[Passage]  # numbered 1..n in table order
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

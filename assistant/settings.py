@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -128,6 +129,36 @@ class LLMSettings(BaseModel):
     temperature: float = Field(default=0.1, ge=0)
 
 
+class FindingsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    case_candidates: int = Field(
+        default=4, gt=0, description="case-study chunks searched per case study wanted (several chunks make one case)."
+    )
+    per_force_passages: int = Field(default=6, gt=0, description="passages searched per force in a comparison.")
+    sentences_per_force: int = Field(default=2, gt=0, description="key sentences per force in a comparison.")
+
+
+class AppSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(default="", description="basic-auth user; required with a password off loopback.")
+    password: SecretStr = Field(default=SecretStr(""), description="basic-auth password.")
+    upload: bool = Field(default=True, description="let users add reports from the Corpus page.")
+    upload_users: list[str] = Field(
+        default_factory=list, description="with auth on, only these users may upload (empty = every user)."
+    )
+    uploads_dir: Path = Field(
+        default=REPO_ROOT / "data" / "uploads", description="where uploaded reports are kept (they stay ingested)."
+    )
+    concurrency: int = Field(default=4, gt=0, description="requests served at once; the rest queue.")
+    max_k: int = Field(default=30, gt=0, description="largest k a user may choose.")
+    export_dir: Path = Field(
+        default=Path(tempfile.gettempdir()) / "evidence-assistant-exports",
+        description="where Markdown / CSV exports are written before download.",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="EA_", env_nested_delimiter="__", env_file=".env", extra="forbid"
@@ -140,6 +171,11 @@ class Settings(BaseSettings):
     chroma_host: str = Field(default="", description="Chroma server host; empty = embedded.")
     chroma_port: int = Field(default=8000, gt=0)
     max_file_mb: float = Field(default=50.0, gt=0, description="larger files are refused.")
+    ingest_lock_timeout_s: float = Field(
+        default=60.0, ge=0,
+        description="how long an ingest waits for another ingest of the same index to finish "
+        "before giving up (ingests of one index never run at once; see ingest/lock.py).",
+    )
     # Gradio's own variables are honoured too (see app.py); these are the defaults.
     server_name: str = Field(
         default_factory=lambda: os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
@@ -153,6 +189,8 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    findings: FindingsSettings = Field(default_factory=FindingsSettings)
+    app: AppSettings = Field(default_factory=AppSettings)
     max_question_chars: int = Field(default=2000, gt=0, description="longer questions are refused.")
 
     def model_dir(self) -> str:

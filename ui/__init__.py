@@ -1,0 +1,1 @@
+"""The app stage: views and API endpoints used by app.py."""

@@ -1,0 +1,253 @@
+"""What the app shows, as plain functions of the assistant's records (no Gradio here).
+
+Everything that came from a report or a user is escaped before it reaches the page: report
+text is data, and a report containing `<script>` must show as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from typing import Callable, Iterable
+
+from assistant.findings import NO_EVIDENCE
+from assistant.records import Answer, CaseStudy, Comparison, Passage
+
+MARKER = re.compile(r"\[(\d+)\]")
+_BULLET = re.compile(r"^\s*[-*]\s+")
+# Cells that spreadsheets would run as formulas (CSV injection); report list items start with "-".
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def esc(text: object) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def esc_markdown(text: str) -> str:
+    """Escape HTML, and the Markdown characters that could make links or images of report text."""
+    return re.sub(r"([\[\]()!`])", r"\\\1", html.escape(text, quote=False))
+
+
+def source_anchor(n: int) -> str:
+    return f"src-{n}"
+
+
+# -- chat ----------------------------------------------------------------------------------
+
+
+def chat_markdown(answer: Answer) -> str:
+    """The answer as chat Markdown: report sentences escaped, each [n] a link to its source."""
+    out = []
+    for line in answer.text.split("\n"):
+        pieces, last = [], 0
+        for m in MARKER.finditer(line):
+            pieces.append(esc_markdown(line[last : m.start()]))
+            n = int(m.group(1))
+            pieces.append(f"[[{n}]](#{source_anchor(n)})" if 1 <= n <= len(answer.citations) else esc_markdown(m.group(0)))
+            last = m.end()
+        pieces.append(esc_markdown(line[last:]))
+        text = "".join(pieces)
+        # Our own emphasis (force headings, bullets) survives escaping: it has no special HTML.
+        out.append(text)
+    if answer.notes:
+        out += ["", *[f"_Note: {esc_markdown(note)}_" for note in answer.notes]]
+    return "\n".join(out)
+
+
+def cited_sentences(answer: Answer) -> dict[int, list[str]]:
+    """For each citation number, the answer sentences that cite it (markers and bullets removed)."""
+    cited: dict[int, list[str]] = {}
+    for line in answer.text.split("\n"):
+        numbers = [int(n) for n in MARKER.findall(line)]
+        if not numbers:
+            continue
+        sentence = _BULLET.sub("", MARKER.sub("", line)).strip()
+        for n in numbers:
+            cited.setdefault(n, []).append(sentence)
+    return cited
+
+
+def _pattern(sentence: str) -> re.Pattern | None:
+    words = sentence.split()
+    return re.compile(r"\s+".join(re.escape(w) for w in words)) if words else None
+
+
+def highlight(text: str, sentences: Iterable[str], tag: str = "mark") -> str:
+    """Escaped text with each sentence found in it wrapped in <tag> (whitespace-tolerant)."""
+    spans = []
+    for sentence in sentences:
+        pattern = _pattern(sentence)
+        m = pattern.search(text) if pattern else None
+        if m:
+            spans.append((m.start(), m.end()))
+    spans.sort()
+    out, last = [], 0
+    for start, end in spans:
+        if start < last:
+            continue  # overlapping quotes: keep the first
+        out += [esc(text[last:start]), f"<{tag}>", esc(text[start:end]), f"</{tag}>"]
+        last = end
+    out.append(esc(text[last:]))
+    return "".join(out)
+
+
+def report_date(p: Passage) -> str:
+    if p.published:
+        return f"published {p.published}"
+    if p.inspected:
+        return f"inspected {p.inspected}"
+    return str(p.year or "")
+
+
+def source_header(n: int, p: Passage) -> str:
+    facts = " · ".join(esc(x) for x in (p.report_type, report_date(p)) if x)
+    return (
+        f"<div class='src-head'><b>[{n}] {esc(p.force)}</b> — {esc(p.report_title)}"
+        f"<br><small>{facts}</small><br><small class='src-section'>{esc(p.section)}</small></div>"
+    )
+
+
+def in_section(section: list[Passage], passage: Passage, sentences: list[str]) -> str:
+    """The whole section, the cited passage set off and its cited sentences marked."""
+    parts = []
+    for chunk in section:
+        if chunk.id == passage.id:
+            parts.append(f"<div class='src-cited'>{highlight(chunk.text, sentences)}</div>")
+        else:
+            parts.append(f"<div>{esc(chunk.text)}</div>")
+    return "".join(parts)
+
+
+def sources_html(answer: Answer, section_of: Callable[[Passage], list[Passage]]) -> str:
+    """The sources panel: every cited passage (or, for an abstention, the nearest ones)."""
+    if not answer.citations and not answer.passages:
+        return "<div class='sources'><p>No passages.</p></div>"
+    cited = cited_sentences(answer)
+    listed = answer.citations or answer.passages[:5]
+    title = "Sources" if answer.citations else "Nearest passages (they do not answer the question)"
+    cards = []
+    for n, p in enumerate(listed, start=1):
+        anchor = source_anchor(n) if answer.citations else f"near-{n}"
+        quotes = cited.get(n, []) if answer.citations else []
+        cards.append(
+            f"<div class='src' id='{anchor}'>{source_header(n, p)}"
+            f"<div class='src-text'>{highlight(p.text, quotes)}</div>"
+            f"<details><summary>Open in its section</summary>"
+            f"<div class='src-context'>{in_section(section_of(p), p, quotes)}</div></details></div>"
+        )
+    return f"<div class='sources'><h4>{esc(title)}</h4>{''.join(cards)}</div>"
+
+
+def filters_caption(filters: dict) -> str:
+    """How the filters applied to a question read in the conversation (empty if none)."""
+    parts = []
+    for label, key in (("forces", "forces"), ("report types", "report_types"), ("areas", "areas")):
+        if filters.get(key):
+            parts.append(f"{label}: {', '.join(filters[key])}")
+    if filters.get("years"):
+        first, last = filters["years"]
+        parts.append(f"years: {first}–{last}" if first != last else f"year: {first}")
+    if filters.get("case_studies"):
+        parts.append("case studies only")
+    if filters.get("recommendations"):
+        parts.append("recommendations only")
+    return f"_Filters: {esc_markdown('; '.join(parts))}_" if parts else ""
+
+
+# -- exports -------------------------------------------------------------------------------
+
+
+def answer_export(answer: Answer) -> str:
+    """The answer and its citations as a Markdown document (text as in the reports, unescaped)."""
+    lines = [f"# {answer.question}", "", answer.text, ""]
+    listed = answer.citations or answer.passages[:5]
+    if listed:
+        lines += ["## Sources" if answer.citations else "## Nearest passages", ""]
+    for n, p in enumerate(listed, start=1):
+        lines += [
+            f"[{n}] **{p.force}**, {p.report_title} ({p.report_type}, {report_date(p)}), section: {p.section}",
+            "",
+            *[f"> {line}" for line in p.text.split("\n")],
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+CASE_HEADER = ["title", "force", "report", "report type", "year", "section", "case text"]
+
+
+def case_rows(cases: list[CaseStudy]) -> list[list[object]]:
+    return [[c.title, c.force, c.report_title, c.report_type, c.year or "", c.section, c.text] for c in cases]
+
+
+def cases_csv(cases: list[CaseStudy]) -> str:
+    return to_csv(CASE_HEADER, case_rows(cases))
+
+
+COMPARE_HEADER = ["force", "reports", "evidence found", "key findings", "sources"]
+
+
+def _source_line(n: int, p: Passage) -> str:
+    return f"[{n}] {p.report_title} – {p.section}"
+
+
+def comparison_csv(comparison: Comparison) -> str:
+    rows = []
+    for row in comparison.rows:
+        sources = "; ".join(_source_line(n, comparison.citations[n - 1]) for n in row.citations)
+        rows.append([row.force, "; ".join(row.reports), "yes" if row.found else "no", row.summary, sources])
+    return to_csv(COMPARE_HEADER, rows)
+
+
+def comparison_html(comparison: Comparison) -> str:
+    """One row per force; [n] markers link to the sources listed under the table."""
+    body = []
+    for row in comparison.rows:
+        if row.found:
+            items = "".join(f"<li>{_linked(s, 'cmp')}</li>" for s in row.sentences)
+            finding = f"<ul>{items}</ul>"
+        else:
+            finding = f"<em class='no-evidence'>{esc(NO_EVIDENCE)}</em>"
+        body.append(
+            f"<tr class='{'found' if row.found else 'missing'}'><td><b>{esc(row.force)}</b></td>"
+            f"<td>{esc('; '.join(row.reports))}</td><td>{finding}</td></tr>"
+        )
+    notes = "".join(f"<p><em>{esc(note)}</em></p>" for note in comparison.notes)
+    sources = "".join(
+        f"<li id='cmp-{n}'><b>{esc(p.force)}</b> — {esc(p.report_title)} ({esc(report_date(p))}) "
+        f"<small>{esc(p.section)}</small></li>"
+        for n, p in enumerate(comparison.citations, start=1)
+    )
+    return (
+        f"<div class='comparison'>{notes}<table><thead><tr><th>Force</th><th>Report</th>"
+        f"<th>Key findings on “{esc(comparison.theme)}”</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
+        + (f"<h4>Sources</h4><ol>{sources}</ol>" if sources else "")
+        + "</div>"
+    )
+
+
+def _linked(sentence: str, prefix: str) -> str:
+    """Escape a sentence and turn its [n] markers into links to anchors `prefix-n`."""
+    out, last = [], 0
+    for m in MARKER.finditer(sentence):
+        out.append(esc(sentence[last : m.start()]))
+        out.append(f"<a href='#{prefix}-{m.group(1)}'>[{m.group(1)}]</a>")
+        last = m.end()
+    out.append(esc(sentence[last:]))
+    return "".join(out)
