@@ -27,7 +27,8 @@ CSS = """
 .src { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px; margin: 6px 0; }
 .src:target { outline: 2px solid var(--color-accent); }
 .src-section { color: var(--body-text-color-subdued); }
-.src-text, .src-context { white-space: pre-wrap; margin-top: 4px; }
+.src-text, .src-context, .case-text { white-space: pre-wrap; margin-top: 4px; }
+.case { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: 8px 12px; margin: 8px 0; }
 .src-cited { background: var(--background-fill-secondary); border-left: 3px solid var(--color-accent); padding-left: 4px; }
 .comparison table { width: 100%; border-collapse: collapse; }
 .comparison td, .comparison th { border: 1px solid var(--border-color-primary); padding: 6px; vertical-align: top; }
@@ -101,7 +102,7 @@ class App:
             raise gr.Error(str(exc)) from exc
         status = f"{len(cases)} case studies, most relevant first." if cases else "No case study in the reports deals with this topic."
         export = self._export(views.cases_csv(cases), "case-studies", ".csv") if cases else None
-        return views.case_rows(cases), status, gr.update(value=export, interactive=bool(cases))
+        return views.cases_html(cases), status, gr.update(value=export, interactive=bool(cases))
 
     def compare(self, theme, forces):
         try:
@@ -193,8 +194,7 @@ def build_app(a: Assistant) -> gr.Blocks:
                 c_k = gr.Slider(1, s.app.max_k, value=s.retrieval.top_k, step=1, label="How many", scale=1)
             find = gr.Button("Find case studies", variant="primary", elem_id="case-button")
             c_status = gr.Markdown(elem_id="case-status")
-            c_table = gr.Dataframe(headers=views.CASE_HEADER, datatype="str", wrap=True, interactive=False,
-                                   elem_id="case-table")
+            c_table = gr.HTML(elem_id="case-table")
             c_export = gr.DownloadButton("Export case studies (CSV)", interactive=False)
             gr.on([topic.submit, find.click], app.case_studies, [topic, c_k, c_forces], [c_table, c_status, c_export],
                   api_name="find_case_studies", api_visibility="private")

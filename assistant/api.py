@@ -211,7 +211,12 @@ class Assistant:
 
             return answer_with_llm(question, passages, self.settings.llm, self.settings.answer, self.embedder)
         cover = [f for f in plan.scope if any(p.force == f for p in passages)] if plan.comparative else None
-        picked = self.picker.pick(query_terms, passages, self.settings.answer.max_sentences,
+        if len(plan.named) == 1 and not plan.comparative:
+            # A question about one force is answered from that force's report when it has evidence.
+            pool = [p for p in passages if p.force == plan.named[0]] or passages
+        else:
+            pool = passages
+        picked = self.picker.pick(query_terms, pool, self.settings.answer.max_sentences,
                                   self.settings.answer.per_passage, cover)
         if not picked:
             return abstention(question, "no sentence in the passages found matches it", corpus, passages, mode)

@@ -94,6 +94,8 @@ def test_answer_export_is_markdown_with_every_source():
 def test_csv_exports_parse_back_and_defuse_formulas():
     case = CaseStudy("A missing girl", "Testshire", "Testshire inspection", "inspection", 2021,
                      "Missing > Case study", "=HYPERLINK(\"x\")\n- she was found", [P1], 1.0)
+    cards = views.cases_html([case])
+    assert "<h4>1. A missing girl</h4>" in cards and "Testshire" in cards
     rows = list(csv.reader(io.StringIO(views.cases_csv([case]))))
     assert rows[0] == views.CASE_HEADER
     assert rows[1][0] == "A missing girl" and rows[1][6].startswith("'=HYPERLINK")

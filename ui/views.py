@@ -196,6 +196,19 @@ def case_rows(cases: list[CaseStudy]) -> list[list[object]]:
     return [[c.title, c.force, c.report_title, c.report_type, c.year or "", c.section, c.text] for c in cases]
 
 
+def cases_html(cases: list[CaseStudy]) -> str:
+    """Case studies as cards: title, where it comes from, and the whole case text."""
+    cards = []
+    for n, c in enumerate(cases, start=1):
+        facts = " · ".join(esc(x) for x in (c.report_title, c.report_type, c.year) if x)
+        cards.append(
+            f"<div class='case' id='case-{n}'><h4>{n}. {esc(c.title)}</h4>"
+            f"<div><b>{esc(c.force)}</b> — {facts}</div><small class='src-section'>{esc(c.section)}</small>"
+            f"<div class='case-text'>{esc(c.text)}</div></div>"
+        )
+    return f"<div class='cases'>{''.join(cards)}</div>"
+
+
 def cases_csv(cases: list[CaseStudy]) -> str:
     return to_csv(CASE_HEADER, case_rows(cases))
 
