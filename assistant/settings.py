@@ -15,8 +15,9 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -168,8 +169,30 @@ class Settings(BaseSettings):
     reports_dir: Path = Field(
         default=REPO_ROOT / "data" / "reports", description="default corpus for ingest."
     )
-    chroma_host: str = Field(default="", description="Chroma server host; empty = embedded.")
-    chroma_port: int = Field(default=8000, gt=0)
+    chroma_host: str = Field(
+        default="", description="Chroma server host; empty (and no chroma_url) = the embedded store in index_dir."
+    )
+    chroma_port: int = Field(default=8000, gt=0, description="Chroma server port, used with chroma_host.")
+    chroma_url: str = Field(
+        default="",
+        description="Chroma server as a URL, e.g. http://10.0.0.5:8000 (https for TLS); an "
+        "alternative to chroma_host + chroma_port.",
+    )
+    chroma_page_size: int = Field(
+        default=5000, gt=0,
+        description="rows per Chroma get() request: bounds memory and HTTP payloads when reading a large index.",
+    )
+    cache_dir: Path | None = Field(
+        default=None,
+        description="where derived retrieval state (BM25 index, passage table, vectors, "
+        "glossary, word vectors) is kept, on local disk even in server mode; empty = "
+        "<index_dir>/derived. See assistant/corpus.py.",
+    )
+    use_cache: bool = Field(
+        default=True,
+        description="load that state from cache_dir when it matches the index's reports; off = "
+        "rebuild it from the store on every start (for benchmarks).",
+    )
     max_file_mb: float = Field(default=50.0, gt=0, description="larger files are refused.")
     ingest_lock_timeout_s: float = Field(
         default=60.0, ge=0,
@@ -192,6 +215,41 @@ class Settings(BaseSettings):
     findings: FindingsSettings = Field(default_factory=FindingsSettings)
     app: AppSettings = Field(default_factory=AppSettings)
     max_question_chars: int = Field(default=2000, gt=0, description="longer questions are refused.")
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _check_chroma_url(cls, url: str) -> str:
+        if url:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
+                raise ValueError(f"chroma_url must look like http://host:port or https://host:port, got {url!r}")
+            try:
+                parts.port
+            except ValueError:
+                raise ValueError(f"chroma_url has a bad port: {url!r}") from None
+        return url
+
+    @model_validator(mode="after")
+    def _one_chroma_server(self) -> Settings:
+        if self.chroma_url and self.chroma_host:
+            raise ValueError(
+                f"set either chroma_url ({self.chroma_url!r}) or chroma_host ({self.chroma_host!r}), not both"
+            )
+        return self
+
+    def chroma_server(self) -> tuple[str, int, bool] | None:
+        """(host, port, https) of the Chroma server to use; None = the embedded store."""
+        if self.chroma_url:
+            parts = urlsplit(self.chroma_url)
+            https = parts.scheme == "https"
+            return parts.hostname or "", parts.port or (443 if https else 80), https
+        if self.chroma_host:
+            return self.chroma_host, self.chroma_port, False
+        return None
+
+    def derived_dir(self) -> Path:
+        """Root of the derived-state cache (see `cache_dir`)."""
+        return self.cache_dir or self.index_dir / "derived"
 
     def model_dir(self) -> str:
         """The embedding model to load: the configured one, or the packaged MiniLM."""
