@@ -88,6 +88,21 @@ class PassageStore:
         self.registry.delete(ids=[doc_id])
         self.vectors.delete(ref_doc_id=doc_id)
 
+    def drop_unregistered(self) -> int:
+        """Delete passages of reports the registry does not hold, and say how many.
+
+        Only an interrupted `replace_report` leaves such passages (its registry entry goes
+        first and comes back last). Re-ingesting that file replaces them anyway, but if the
+        file is gone or unreadable by then, nothing else would ever remove them. Run it only
+        while no write is in flight (under the ingest lock).
+        """
+        known = [info.doc_id for info in self.reports()]
+        where = {"doc_id": {"$nin": known}} if known else None
+        ids = self.collection.get(where=where, include=[])["ids"]
+        if ids:
+            self.collection.delete(ids=ids)
+        return len(ids)
+
     # -- passages --------------------------------------------------------------------
 
     def count(self) -> int:

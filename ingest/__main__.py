@@ -1,4 +1,8 @@
-"""`python -m ingest [PATH ...] [--prune] [--rebuild]`: bring the index up to date."""
+"""`python -m ingest [PATH ...] [--prune] [--rebuild]`: bring the index up to date.
+
+Exit codes: 0 all files ingested, 1 some files failed (one `error:` line each), 3 another
+ingest kept the index locked for longer than `ingest_lock_timeout_s`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from rich.table import Table
 
 from assistant import Assistant
 from assistant.records import IngestReport
+from ingest.lock import IndexBusy
+
+EXIT_BUSY = 3
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -43,7 +50,11 @@ def print_summary(report: IngestReport, console: Console) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     assistant = Assistant.open(index_dir=args.index_dir)
-    report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild, progress=not args.quiet)
+    try:
+        report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild, progress=not args.quiet)
+    except IndexBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     print_summary(report, Console(stderr=False))
     return 0 if report.ok else 1
 

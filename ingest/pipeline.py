@@ -3,12 +3,15 @@
 Idempotent by content hash: a file whose hash the index already holds is skipped; a changed
 file's passages are replaced as a whole; `prune` drops reports whose file is gone.
 Files are processed in groups so embedding batches stay large (fast) while each report is
-written as soon as its group is embedded (little lost if interrupted).
+written as soon as its group is embedded (little lost if interrupted). A killed ingest
+leaves at most one report half-written and unregistered: the next ingest redoes it, or
+drops its chunks if the file is gone (tests/test_faults.py kills it at each write).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,7 @@ from ingest.source import IngestError
 from ingest.structure import ParsedReport, parse_report
 
 _GROUP_FILES = 16  # files parsed and embedded together
+log = logging.getLogger("ingest")
 
 
 @dataclass
@@ -130,9 +134,15 @@ def ingest(
     prune: bool = False,
     progress: bool = True,
 ) -> IngestReport:
-    """Bring the index in line with the given files; see the module docstring."""
+    """Bring the index in line with the given files; see the module docstring.
+
+    The caller holds the index's ingest lock (`Assistant.ingest` does).
+    """
     began = time.perf_counter()
     report = IngestReport()
+    leftover = store.drop_unregistered()  # debris of a killed ingest; we hold the ingest lock
+    if leftover:
+        log.warning("removed %d chunks an interrupted ingest left without a registered report", leftover)
     files, report.errors = discover(paths)
     known = {info.source: info for info in store.reports()}
     by_hash = {info.sha256: info.source for info in known.values()}
