@@ -77,7 +77,7 @@ class App:
         if not question:
             raise gr.Error("Type a question first.")
         filters = dict(forces=forces or [], report_types=report_types or [], areas=areas or [],
-                       years=_years(year_from, year_to), case_studies=bool(case_studies),
+                       years=_years(year_from or None, year_to or None), case_studies=bool(case_studies),
                        recommendations=bool(recommendations))
         caption = views.filters_caption(filters)
         shown = views.esc_markdown(question) + (f"\n\n{caption}" if caption else "")
@@ -165,12 +165,12 @@ def build_app(a: Assistant) -> gr.Blocks:
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
                     with gr.Accordion("Filters and settings (apply to the next question)", open=False):
                         with gr.Row():
-                            f_forces = gr.Dropdown(forces, multiselect=True, label="Forces")
+                            f_forces = gr.Dropdown(forces, multiselect=True, label="Forces", elem_id="ask-forces")
                             f_types = gr.Dropdown(sorted(values["report_types"].values()), multiselect=True, label="Report type")
                             f_areas = gr.Dropdown(sorted(values["areas"].values()), multiselect=True, label="Framework area")
                         with gr.Row():
-                            y_from = gr.Number(label="Year from", precision=0)
-                            y_to = gr.Number(label="Year to", precision=0)
+                            y_from = gr.Number(None, label="Year from", precision=0)
+                            y_to = gr.Number(None, label="Year to", precision=0)
                             f_cases = gr.Checkbox(label="Case studies only")
                             f_recs = gr.Checkbox(label="Recommendations only")
                         with gr.Row():

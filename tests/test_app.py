@@ -183,6 +183,19 @@ def test_browser_ask_cites_several_forces_with_sources(page, served):
 
 
 @pytest.mark.browser
+def test_browser_filters_apply_to_the_next_question_and_show_in_the_chat(page):
+    page.get_by_text("Filters and settings").click()
+    page.locator("#ask-forces input").click()
+    page.keyboard.type("Cheshire")
+    page.keyboard.press("Enter")
+    _ask(page, "How are registered sex offenders managed?")
+    assert "Filters: forces: Cheshire" in page.locator("#chat").inner_text()
+    heads = page.locator("#sources .src-head b").all_inner_texts()
+    assert heads and all(h.endswith("] Cheshire") for h in heads)
+    _shot(page, "filters")
+
+
+@pytest.mark.browser
 def test_browser_case_studies_and_comparison_return_rows(page, served):
     page.get_by_role("tab", name="Case studies").click()
     page.locator("#case-topic textarea").fill("children who go missing from home")
@@ -219,3 +232,49 @@ def test_browser_upload_then_hostile_text_shows_as_text(page, served, tmp_path):
     assert page.evaluate("window.pwned") is None
     assert page.locator("#sources script, #sources img, #chat img[src='x']").count() == 0
     _shot(page, "escaped")
+
+
+# -- upload handler ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def uploader(make_assistant, corpus, tmp_path):
+    a = make_assistant(app=AppSettings(uploads_dir=tmp_path / "uploads", export_dir=tmp_path / "exports",
+                                       upload_users=["alice"]))
+    assert a.ingest([corpus]).ok
+    return app_module.App(a)
+
+
+def test_upload_adds_a_report_and_refuses_bad_files_without_changing_the_index(uploader, tmp_path):
+    import gradio as gr
+
+    alice = gr.Request(username="alice")
+    before = uploader.corpus_rows()
+    bad = {
+        "notes.docx": b"PK\x03\x04 not a report",
+        "empty.txt": b"",
+        "binary.txt": bytes(range(256)) * 64,
+    }
+    for name, data in bad.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        rows, message = uploader.upload(str(path), alice)
+        assert message.startswith(("Not added", f"{name}: unsupported")), message
+        assert uploader.corpus_rows() == before
+    assert not any((tmp_path / "uploads").glob("*"))  # refused files are not kept
+
+    report = tmp_path / "testshire-2021-inspection.txt"
+    report.write_text(HOSTILE_REPORT, encoding="utf-8")
+    rows, message = uploader.upload(str(report), alice)
+    assert message.startswith("Added Testshire") and len(rows) == len(before) + 1
+    _, again = uploader.upload(str(report), alice)
+    assert again.startswith("Already in the corpus") and len(uploader.corpus_rows()) == len(before) + 1
+
+
+def test_upload_is_limited_to_allowed_users(uploader, tmp_path):
+    import gradio as gr
+
+    report = tmp_path / "testshire-2021-inspection.txt"
+    report.write_text(HOSTILE_REPORT, encoding="utf-8")
+    with pytest.raises(gr.Error, match="not allowed"):
+        uploader.upload(str(report), gr.Request(username="mallory"))
