@@ -77,7 +77,7 @@ class Assistant:
         settings = settings or get_settings()
         if index_dir is not None:
             settings = settings.model_copy(update={"index_dir": Path(index_dir)})
-        embedder = Embedder(settings.model_dir(), settings.embedding.device, settings.embedding.batch_size)
+        embedder = Embedder.from_settings(settings)
         return cls(settings, PassageStore(settings), embedder)
 
     def ingest(

@@ -27,7 +27,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def embedder(settings: Settings) -> Embedder:
     """The real bundled MiniLM, loaded once."""
-    return Embedder(settings.model_dir(), settings.embedding.device, settings.embedding.batch_size)
+    return Embedder.from_settings(settings)
 
 
 @pytest.fixture
