@@ -5,7 +5,8 @@ file's passages are replaced as a whole; `prune` drops reports whose file is gon
 Files are processed in groups so embedding batches stay large (fast) while each report is
 written as soon as its group is embedded (little lost if interrupted). A killed ingest
 leaves at most one report half-written and unregistered: the next ingest redoes it, or
-drops its chunks if the file is gone (tests/test_faults.py kills it at each write).
+drops its chunks if the file is gone (tests/test_faults.py kills it at each write; with a
+Chroma server such leftovers stay until that file is ingested again or `--rebuild`).
 """
 
 from __future__ import annotations
@@ -140,7 +141,9 @@ def ingest(
     """
     began = time.perf_counter()
     report = IngestReport()
-    leftover = store.drop_unregistered()  # debris of a killed ingest; we hold the ingest lock
+    # Debris of a killed ingest. Only where our lock excludes every other writer: with a
+    # Chroma server, another machine's ingest may be between a report's chunks and its entry.
+    leftover = store.drop_unregistered() if settings.chroma_server() is None else 0
     if leftover:
         log.warning("removed %d chunks an interrupted ingest left without a registered report", leftover)
     files, report.errors = discover(paths)
