@@ -16,6 +16,7 @@ from assistant.answer import abstention, compose_extractive, join_names
 from assistant.extractive import SentencePicker, terms
 from assistant import findings
 from assistant.records import Answer, CaseStudy, Comparison, IngestReport, Passage, ReportInfo
+from assistant.corpus import Corpus, CorpusCache, fingerprint, registry_of
 from assistant.retrieve import HybridRetriever
 from assistant.topics import TopicCheck
 from assistant.settings import Settings, get_settings
@@ -70,6 +71,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._picker: SentencePicker | None = None
         self._topics: TopicCheck | None = None
+        self._previous: Corpus | None = None  # derived state before the last ingest
         self._lock = threading.RLock()
 
     @classmethod
@@ -105,7 +107,7 @@ class Assistant:
                 self._clear()
             report = ingest(list(paths), self.store, self.embedder, self.settings, prune=prune, progress=progress)
         with self._lock:
-            self._retriever = self._picker = self._topics = None  # rebuilt from the new passages on next use
+            self._forget()
         return report
 
     def reset(self) -> None:
@@ -115,7 +117,7 @@ class Assistant:
         with ingest_lock(self.settings):
             self._clear()
         with self._lock:
-            self._retriever = self._picker = self._topics = None
+            self._forget()
 
     def _clear(self) -> None:
         for info in self.store.reports():
@@ -126,11 +128,34 @@ class Assistant:
 
     @property
     def retriever(self) -> HybridRetriever:
-        """Built on first use from the stored passages; rebuilt after an ingest."""
+        """On first use: derived state loaded from the cache if it matches the index's
+        reports, else built from the stored passages (assistant/corpus.py)."""
         with self._lock:
             if self._retriever is None:
-                self._retriever = HybridRetriever(list(self.store.passages()), self.store, self.embedder, self.settings.retrieval)
+                cache = CorpusCache.for_store(self.settings) if self.settings.use_cache else None
+                self._retriever = HybridRetriever.load_or_build(
+                    self.store, self.embedder, self.settings.retrieval, cache, self._previous
+                )
+                self._previous = None
             return self._retriever
+
+    def refresh(self) -> bool:
+        """Drop derived state if the index's reports changed since it was loaded (another
+        process or machine ingested, e.g. into a shared server); True if they had."""
+        with self._lock:
+            if self._retriever is None:
+                return False
+            current = fingerprint(self.settings.index_name(), registry_of(self.store))
+            if current == self._retriever.corpus.fingerprint:
+                return False
+            self._forget()
+            return True
+
+    def _forget(self) -> None:
+        """Rebuild derived state on next use, reusing this one's rows of unchanged reports."""
+        if self._retriever is not None:
+            self._previous = self._retriever.corpus
+        self._retriever = self._picker = self._topics = None
 
     def warm_up(self) -> None:
         """Build the retriever and run a few queries: torch's first calls are slow."""
@@ -267,14 +292,15 @@ class Assistant:
     def topics(self) -> TopicCheck:
         with self._lock:
             if self._topics is None:
-                self._topics = TopicCheck(self.picker.df, self.embedder, self.settings.answer.min_topic_similarity)
+                words = CorpusCache.for_store(self.settings).words() if self.settings.use_cache else None
+                self._topics = TopicCheck(self.picker.df, self.embedder, self.settings.answer.min_topic_similarity, words)
             return self._topics
 
     @property
     def picker(self) -> SentencePicker:
         with self._lock:
             if self._picker is None:
-                self._picker = SentencePicker([p.text for p in self.retriever.passages])
+                self._picker = SentencePicker.from_counts(self.retriever.corpus.df, len(self.retriever.passages))
             return self._picker
 
     def _top_k(self, k: int | None) -> int:

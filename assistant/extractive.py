@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 
 from assistant.records import Passage
 from assistant.sentences import sentences
@@ -46,14 +47,27 @@ class Picked:
     score: float
 
 
+def document_frequencies(texts: Iterable[str]) -> Counter[str]:
+    """How many texts each content word occurs in."""
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(terms(text)))
+    return df
+
+
 class SentencePicker:
     """Scores sentences against a question with corpus-wide inverse document frequency."""
 
     def __init__(self, corpus_texts: list[str]):
         self.n = max(len(corpus_texts), 1)
-        self.df: Counter[str] = Counter()
-        for text in corpus_texts:
-            self.df.update(set(terms(text)))
+        self.df: Counter[str] = document_frequencies(corpus_texts)
+
+    @classmethod
+    def from_counts(cls, df: Counter[str], n: int) -> SentencePicker:
+        """From document frequencies computed before (the cached corpus), over n texts."""
+        picker = cls([])
+        picker.df, picker.n = df, max(n, 1)
+        return picker
 
     def idf(self, term: str) -> float:
         return math.log(1 + self.n / (1 + self.df.get(term, 0)))

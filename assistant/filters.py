@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
+
 from assistant.records import Passage
 
 
@@ -85,3 +87,39 @@ class Filters:
 
     def with_forces(self, forces: Iterable[str]) -> Filters:
         return Filters(tuple(forces), self.report_types, self.areas, self.years, self.case_studies, self.recommendations)
+
+
+class FilterIndex:
+    """Passage metadata as arrays: a filter's mask costs a few vector operations, not a
+    Python call per passage (at ~84k chunks that loop took ~0.1 s per filter, and a
+    comparative question filters once per force). Same result as `Filters.accepts`."""
+
+    def __init__(self, passages: list[Passage]):
+        self._names: dict[str, tuple[np.ndarray, dict[str, int]]] = {}
+        for field in ("force", "report_type", "area"):
+            codes: dict[str, int] = {}
+            column = np.array([codes.setdefault(getattr(p, field).lower(), len(codes)) for p in passages], dtype=np.int32)
+            self._names[field] = (column, codes)
+        self.year = np.array([p.year if p.year is not None else 0 for p in passages], dtype=np.int64)
+        self.has_year = np.array([p.year is not None for p in passages], dtype=bool)
+        self.case_study = np.array([p.is_case_study for p in passages], dtype=bool)
+        self.recommendation = np.array([p.is_recommendation for p in passages], dtype=bool)
+
+    def _among(self, field: str, values: tuple[str, ...]) -> np.ndarray:
+        column, codes = self._names[field]
+        wanted = [codes[v.lower()] for v in values if v.lower() in codes]
+        return np.isin(column, wanted)
+
+    def mask(self, f: Filters) -> np.ndarray:
+        """Boolean array: which passages the filter accepts."""
+        keep = np.ones(len(self.year), dtype=bool)
+        for field, values in (("force", f.forces), ("report_type", f.report_types), ("area", f.areas)):
+            if values:
+                keep &= self._among(field, values)
+        if f.years:
+            keep &= self.has_year & (self.year >= f.years[0]) & (self.year <= f.years[1])
+        if f.case_studies:
+            keep &= self.case_study
+        if f.recommendations:
+            keep &= self.recommendation
+        return keep

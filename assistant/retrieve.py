@@ -3,6 +3,11 @@
 BM25 comes from llama-index's `BM25Retriever` (bm25s underneath); dense search is the
 Chroma collection. Fusion is our own few lines: llama-index's `QueryFusionRetriever` mutates
 node scores in place and de-duplicates by text, where we key on passage ids.
+
+The retriever runs on a `Corpus` (assistant/corpus.py): passages, vectors, BM25 index,
+glossary and boilerplate shares derived from the whole index, built by `build_corpus` and
+kept in a local cache, so a process start loads them instead of re-reading and
+re-tokenising every chunk (`HybridRetriever.load_or_build`).
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ import threading
 from dataclasses import dataclass, replace
 
 import bm25s
+import bm25s.selection
 import numpy as np
-from llama_index.core.schema import TextNode
+import Stemmer
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from assistant.corpus import Corpus, CorpusCache, load_or_build
 from assistant.embedder import Embedder
-from assistant.filters import Filters
+from assistant.extractive import document_frequencies
+from assistant.filters import FilterIndex, Filters
 from assistant.glossary import Glossary
 from assistant.records import Passage
 from assistant.settings import RetrievalSettings
@@ -70,14 +78,44 @@ def boilerplate_shares(passages: list[Passage]) -> list[float]:
     ]
 
 
+# llama-index BM25Retriever's tokenisation (English stopwords and stemmer, this pattern).
+BM25_TOKENS = r"(?u)\b\w\w+\b"
+
+
+def bm25_index(passages: list[Passage]) -> bm25s.BM25 | None:
+    """The same index `BM25Retriever.from_defaults` builds over "section\ntext" nodes,
+    without the copy of every node's metadata it keeps and we never read."""
+    if not passages:
+        return None
+    # Section headings are strong topic words: index them with the text.
+    tokens = bm25s.tokenize([f"{p.section}\n{p.text}" for p in passages], stopwords="en",
+                            stemmer=Stemmer.Stemmer("english"), token_pattern=BM25_TOKENS, show_progress=False)
+    index = bm25s.BM25()
+    index.index(tokens, show_progress=False)
+    return index
+
+
+def build_corpus(passages: list[Passage], vectors: np.ndarray) -> Corpus:
+    """Everything the retriever and the answer step derive from the whole corpus."""
+    return Corpus(
+        passages=passages,
+        vectors=vectors if len(passages) else np.zeros((0, 1), dtype=np.float32),
+        bm25=bm25_index(passages),
+        glossary=Glossary.from_texts(p.text for p in passages),
+        boilerplate=boilerplate_shares(passages),
+        df=document_frequencies(p.text for p in passages),
+    )
+
+
 class HybridRetriever:
-    def __init__(self, passages: list[Passage], store: PassageStore, embedder: Embedder, config: RetrievalSettings):
-        self.passages = passages
+    def __init__(self, corpus: Corpus, store: PassageStore, embedder: Embedder, config: RetrievalSettings):
+        self.corpus = corpus
+        passages = self.passages = corpus.passages
         self.by_id = {p.id: i for i, p in enumerate(passages)}
         self.store = store
         self.embedder = embedder
         self.config = config
-        self.glossary = Glossary.from_texts(p.text for p in passages)
+        self.glossary = corpus.glossary
         # Filterable values in the corpus' own spelling, keyed lowercase; computed once here
         # rather than by scanning every passage on each query.
         self.values: dict[str, dict[str, str]] = {
@@ -86,42 +124,79 @@ class HybridRetriever:
             "areas": {p.area.lower(): p.area for p in passages},
         }
         self._masks: dict[Filters, np.ndarray] = {}
-        self.boilerplate = boilerplate_shares(passages)
+        self._filter_index = FilterIndex(passages)
+        self.boilerplate = corpus.boilerplate
         self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
+        self._vectors = corpus.vectors
         self._bm25 = None
-        self._vectors = store.vectors_for([p.id for p in passages]) if passages else np.zeros((0, 1))
-        if passages:
-            # Section headings are strong topic words: index them with the text.
-            nodes = [TextNode(id_=p.id, text=f"{p.section}\n{p.text}") for p in passages]
-            self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(config.candidates, len(nodes)))
+        if corpus.bm25 is not None:
+            self._bm25 = BM25Retriever(existing_bm25=corpus.bm25, similarity_top_k=min(config.candidates, len(passages)))
+
+    @classmethod
+    def from_passages(cls, passages: list[Passage], store: PassageStore, embedder: Embedder,
+                      config: RetrievalSettings) -> HybridRetriever:
+        """Over the given passages (vectors read from the store), built in memory, not cached."""
+        vectors = store.vectors_for([p.id for p in passages])
+        return cls(build_corpus(passages, vectors), store, embedder, config)
+
+    @classmethod
+    def load_or_build(cls, store: PassageStore, embedder: Embedder, config: RetrievalSettings,
+                      cache: CorpusCache | None = None, previous: Corpus | None = None) -> HybridRetriever:
+        """Over everything in the store: derived state from `cache` when it matches the
+        store's reports, else built (reusing `previous` for unchanged reports) and cached."""
+        return cls(load_or_build(store, cache, build_corpus, previous), store, embedder, config)
 
     # -- the two retrievers -------------------------------------------------------------
 
-    def bm25(self, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+    def bm25_scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every passage (None: no query word is indexed). Computed once per
+        query and shared by the per-force passes of a comparative question."""
+        if self._bm25 is None:
+            return None
+        with self._lock:
+            tokens = bm25s.tokenize(query, stopwords="en", stemmer=self._bm25.stemmer, show_progress=False)
+            words = bm25s.tokenization.convert_tokenized_to_string_list(tokens)[0]
+            return self._bm25.bm25.get_scores(words) if words else None
+
+    def bm25(self, query: str, n: int, filters: Filters, scores: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top-n BM25 passages within the filter: what bm25s' `retrieve(weight_mask=...)`
+        returns, from scores computed once (`scores`, else now)."""
         if self._bm25 is None:
             return []
         mask = self._mask(filters)
         if mask is not None and not mask.any():
             return []
-        with self._lock:
-            tokens = bm25s.tokenize(query, stopwords="en", stemmer=self._bm25.stemmer, show_progress=False)
-            if not tokens.vocab:
-                return []
-            docs, scores = self._bm25.bm25.retrieve(
-                tokens, k=min(n, len(self.passages)), weight_mask=mask, show_progress=False, n_threads=1
-            )
-        return [(self.passages[int(i)].id, float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+        scores = self.bm25_scores(query) if scores is None else scores
+        if scores is None:
+            return []
+        if mask is not None:
+            scores = scores * mask
+        top, docs = bm25s.selection.topk(scores, k=min(n, len(self.passages)), sorted=True)
+        return [(self.passages[int(i)].id, float(s)) for i, s in zip(docs, top) if s > 0]
 
-    def dense(self, vector: np.ndarray, n: int, filters: Filters) -> list[Passage]:
-        return self.store.nearest(vector, n, where=filters.where())
+    def dense(self, vector: np.ndarray, n: int, filters: Filters, cosines: np.ndarray | None = None) -> list[Passage]:
+        """Nearest passages by cosine: Chroma's HNSW index over the whole collection; within a
+        filter, an exact search over the filter's rows of the vectors already in memory
+        (Chroma's filtered search took ~75 ms per call at ~84k chunks, once per force for a
+        comparative question, and a round trip each on a server). `cosines`: every
+        passage's cosine to `vector`, when computed once for several filters."""
+        mask = self._mask(filters)
+        if mask is None:
+            return self.store.nearest(vector, n)
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return []
+        sims = cosines[rows] if cosines is not None else self._vectors[rows] @ vector
+        best = np.argsort(-sims, kind="stable")[:n]
+        return [replace(self.passages[rows[i]], score=float(sims[i])) for i in best]
 
     def _mask(self, filters: Filters) -> np.ndarray | None:
-        """BM25 weight mask of the passages a filter accepts (kept per filter: users reuse them)."""
+        """Weight mask (1 = accepted) of the passages a filter accepts, kept per filter."""
         if not filters.active:
             return None
         mask = self._masks.get(filters)
         if mask is None:
-            mask = np.array([filters.accepts(p) for p in self.passages], dtype=np.float32)
+            mask = self._filter_index.mask(filters).astype(np.float32)
             if len(self._masks) < 256:
                 self._masks[filters] = mask
         return mask
@@ -159,10 +234,12 @@ class HybridRetriever:
     def cosine(self, passage_id: str, vector: np.ndarray) -> float:
         return float(self._vectors[self.by_id[passage_id]] @ vector)
 
-    def candidates(self, query: str, vector: np.ndarray, filters: Filters, n: int) -> list[Candidate]:
-        """Fused BM25 + dense candidates, best first, with their signals."""
-        sparse = self.bm25(query, n, filters) if self.config.use_bm25 else []
-        dense = self.dense(vector, n, filters) if self.config.use_dense else []
+    def candidates(self, query: str, vector: np.ndarray, filters: Filters, n: int,
+                   bm25_scores: np.ndarray | None = None, cosines: np.ndarray | None = None) -> list[Candidate]:
+        """Fused BM25 + dense candidates, best first, with their signals (whole-corpus
+        `bm25_scores` / `cosines` of this query: computed once for many filters)."""
+        sparse = self.bm25(query, n, filters, bm25_scores) if self.config.use_bm25 else []
+        dense = self.dense(vector, n, filters, cosines) if self.config.use_dense else []
         fused = rrf([[pid for pid, _ in sparse], [p.id for p in dense]], self.config.rrf_k)
         cosine = {p.id: p.score for p in dense}
         bm25 = dict(sparse)
@@ -203,8 +280,12 @@ class HybridRetriever:
         """Put each covered force's best passage first, if it is close enough to the best."""
         bar = self.config.force_keep * ranked[0].score
         firsts = []
+        # One pass over the corpus per signal, then a slice per force.
+        scores = self.bm25_scores(query) if self.config.use_bm25 else None
+        cosines = self._vectors @ vector if self.config.use_dense else None
         for force in forces:
-            own = self.rescore(self.candidates(query, vector, filters.with_forces([force]), self.config.per_force), vector)
+            candidates = self.candidates(query, vector, filters.with_forces([force]), self.config.per_force, scores, cosines)
+            own = self.rescore(candidates, vector)
             if own and own[0].score >= bar:
                 firsts.append(own[0])
         firsts.sort(key=lambda p: -p.score)

@@ -1,10 +1,14 @@
 """The persistent index: passages (with vectors) and a registry of ingested reports.
 
-Both live in Chroma, embedded (`PersistentClient`) or on a server (`HttpClient`), so a
-shared index holds all state. Passages go through llama-index's `ChromaVectorStore`; the
-report registry is a small side collection keyed by report id that records each file's
-content hash. A report's registry entry is written last and removed first, so an
-interrupted write always leaves the report looking "changed" and the next ingest redoes it.
+Both live in Chroma, embedded (`PersistentClient`, settings `index_dir`) or on a server
+(`HttpClient`, settings `chroma_url` or `chroma_host`/`chroma_port`), and behave the same
+either way. Chroma holds the index's whole truth; what queries derive from it (BM25,
+glossary, ...) is cached on local disk by assistant/corpus.py.
+
+Passages go through llama-index's `ChromaVectorStore`; the report registry is a small side
+collection keyed by report id that records each file's content hash. A report's registry
+entry is written last and removed first, so an interrupted write always leaves the report
+looking "changed" and the next ingest redoes it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Iterator
 
 import chromadb
 import numpy as np
+from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
@@ -23,7 +28,6 @@ from assistant.records import Passage, ReportInfo
 from assistant.settings import Settings
 
 _PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
-_GET_PAGE = 5000  # rows per Chroma get(), to bound memory on large indexes
 
 
 def _to_meta(values: dict) -> dict:
@@ -39,17 +43,33 @@ def _from_meta(meta: dict, names: list[str]) -> dict:
     return out
 
 
+class StoreUnavailable(ConnectionError):
+    """The configured Chroma server does not answer; the message says what to do."""
+
+
+def _connect(settings: Settings) -> ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    server = settings.chroma_server()
+    if server is None:
+        Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    host, port, https = server
+    try:
+        client = chromadb.HttpClient(host=host, port=port, ssl=https, settings=chroma_settings)
+        client.heartbeat()
+        return client
+    except Exception as exc:  # chromadb raises ValueError or httpx errors, depending on where it fails
+        raise StoreUnavailable(
+            f"cannot reach the Chroma server at {host}:{port} ({exc}). Start it with "
+            f"`chroma run --host {host} --port {port} --path DIR`, or fix EA_CHROMA_URL / "
+            "EA_CHROMA_HOST / EA_CHROMA_PORT, or unset them to use the embedded index in EA_INDEX_DIR."
+        ) from exc
+
+
 class PassageStore:
     def __init__(self, settings: Settings):
         self.settings = settings
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        if settings.chroma_host:
-            self.client = chromadb.HttpClient(
-                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-            )
-        else:
-            Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+        self.client = _connect(settings)
         name = settings.index_name()
         # No embedding function: vectors always come from our own embedder, so Chroma never
         # tries to fetch its default ONNX model.
@@ -111,18 +131,19 @@ class PassageStore:
     def vectors_for(self, ids: list[str]) -> np.ndarray:
         """Stored vectors of the given passages, one row each, in the order given."""
         rows: dict[str, np.ndarray] = {}
-        for i in range(0, len(ids), _GET_PAGE):
-            got = self.collection.get(ids=ids[i : i + _GET_PAGE], include=["embeddings"])
+        page = self.settings.chroma_page_size
+        for i in range(0, len(ids), page):
+            got = self.collection.get(ids=ids[i : i + page], include=["embeddings"])
             rows.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
         return np.vstack([rows[pid] for pid in ids]) if ids else np.zeros((0, 1), dtype=np.float32)
 
     def nearest(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Passage]:
         """The k passages closest to a query vector; score is cosine similarity."""
-        n = self.count()
-        if n == 0:
+        if k <= 0:
             return []
+        # Chroma returns fewer than k rows when the collection holds fewer (no count() round trip).
         got = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(k, n), where=where,
+            query_embeddings=[vector.tolist()], n_results=k, where=where,
             include=["metadatas", "documents", "distances"],
         )
         return [
@@ -132,18 +153,39 @@ class PassageStore:
             )
         ]
 
+    def location(self) -> str:
+        """Where the index lives, for messages."""
+        server = self.settings.chroma_server()
+        return f"Chroma server {server[0]}:{server[1]}" if server else f"embedded index {self.settings.index_dir}"
+
+    def _pages(self, where: dict | None, include: list[str]) -> Iterator[dict]:
+        """`collection.get` in pages of `chroma_page_size` rows (bounded memory and HTTP payloads)."""
+        page, offset = self.settings.chroma_page_size, 0
+        while True:
+            got = self.collection.get(where=where, include=include, limit=page, offset=offset)
+            yield got
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
     def passages(self, where: dict | None = None) -> Iterator[Passage]:
         """Every stored passage (optionally filtered), in report and reading order."""
-        rows: list[Passage] = []
-        offset = 0
-        while True:
-            got = self.collection.get(
-                where=where, include=["metadatas", "documents"], limit=_GET_PAGE, offset=offset
-            )
-            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                rows.append(Passage(id=pid, text=text or "", **_from_meta(meta, _PASSAGE_META)))
-            if len(got["ids"]) < _GET_PAGE:
-                break
-            offset += _GET_PAGE
+        rows = [
+            Passage(id=pid, text=text or "", **_from_meta(meta, _PASSAGE_META))
+            for got in self._pages(where, ["metadatas", "documents"])
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        ]
         rows.sort(key=lambda p: (p.source, p.chunk_index))
         yield from rows
+
+    def fetch(self, where: dict | None = None) -> tuple[list[Passage], np.ndarray]:
+        """Passages (optionally filtered) in reading order with their stored vectors, one pass."""
+        rows: list[tuple[Passage, np.ndarray]] = []
+        for got in self._pages(where, ["metadatas", "documents", "embeddings"]):
+            vectors = np.asarray(got["embeddings"], dtype=np.float32)
+            for pid, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], vectors):
+                rows.append((Passage(id=pid, text=text or "", **_from_meta(meta, _PASSAGE_META)), vector))
+        rows.sort(key=lambda r: (r[0].source, r[0].chunk_index))
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [p for p, _ in rows], np.vstack([v for _, v in rows])

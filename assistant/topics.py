@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from assistant.corpus import WordVectors
 from assistant.embedder import Embedder
 
 # "Clare's Law", "Sarah's Law": named schemes users cite by nickname; the reports use the
@@ -24,17 +25,23 @@ _POSSESSIVE_NAME = re.compile(r"\b([A-Z][a-z]+)['’]s\b")
 
 
 class TopicCheck:
-    def __init__(self, df: Counter[str], embedder: Embedder, min_similarity: float):
+    def __init__(self, df: Counter[str], embedder: Embedder, min_similarity: float,
+                 word_vectors: WordVectors | None = None):
         self.df = df
         self.embedder = embedder
         self.min_similarity = min_similarity
+        self.word_vectors = word_vectors  # on-disk cache of word vectors, if any
         self._lock = threading.Lock()
 
     @cached_property
     def vocabulary(self) -> tuple[list[str], np.ndarray]:
         """The corpus' words and their vectors (computed once, on first need)."""
         words = sorted(w for w in self.df if w.isalpha() and len(w) >= 3)
-        return words, self.embedder.embed(words) if words else np.zeros((0, 1), dtype=np.float32)
+        if not words:
+            return words, np.zeros((0, 1), dtype=np.float32)
+        if self.word_vectors is not None:
+            return words, self.word_vectors.lookup(words, self.embedder.embed)
+        return words, self.embedder.embed(words)
 
     def unknown(self, question: str, query_terms: set[str]) -> list[tuple[str, str, float]]:
         """(word, nearest corpus word, cosine) for question words the corpus has no match for."""
