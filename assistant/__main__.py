@@ -8,6 +8,9 @@ import sys
 
 from assistant import Assistant
 from assistant.records import Answer, Passage
+from assistant.store import StoreUnavailable
+
+EXIT_UNAVAILABLE = 4  # the configured Chroma server does not answer
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     filters = dict(forces=args.forces, report_types=args.report_types, areas=args.areas,
                    years=tuple(args.years) if args.years else None,
                    case_studies=args.case_studies, recommendations=args.recommendations)
-    a = Assistant.open()
+    try:
+        a = Assistant.open()
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     try:
         if args.command == "ask":
             answer = a.ask(args.question, mode=args.mode, k=args.k, **filters)

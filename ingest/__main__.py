@@ -15,9 +15,11 @@ from rich.table import Table
 
 from assistant import Assistant
 from assistant.records import IngestReport
+from assistant.store import StoreUnavailable
 from ingest.lock import IndexBusy
 
 EXIT_BUSY = 3
+EXIT_UNAVAILABLE = 4  # the configured Chroma server does not answer
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -49,7 +51,11 @@ def print_summary(report: IngestReport, console: Console) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    assistant = Assistant.open(index_dir=args.index_dir)
+    try:
+        assistant = Assistant.open(index_dir=args.index_dir)
+    except StoreUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     try:
         report = assistant.ingest(args.paths or None, prune=args.prune, rebuild=args.rebuild, progress=not args.quiet)
     except IndexBusy as exc:
