@@ -22,12 +22,20 @@ def test_bench_ingest_one_file(tmp_path: Path, embedder, make_assistant) -> None
 
     result = json.loads(out.read_text())
     pipelines = result["pipelines"]
-    assert set(pipelines) == {"ours", "llama_index"}
+    assert {"ours", "llama_index"} <= set(pipelines)
+    assert ("ours_float32" in pipelines) == (embedder.precision != "float32")
+    window = embedder.max_tokens - embedder.special_tokens
     for figures in pipelines.values():
         assert figures["files"] == 1
-        assert figures["chunks"] > 0 and figures["seconds"] > 0 and figures["chars_per_s"] > 0
+        assert figures["chunks"] > 0 and figures["seconds"] > 0 and figures["report_chars_per_s"] > 0
         assert 0 < figures["embedded_chars"] <= figures["chars"]
-    assert set(result["ratio_ours_over_llama"]) >= {"seconds", "chunks_per_s", "chars_per_s"}
+        # Word pieces the model saw: at most a full window per chunk.
+        assert 0 < figures["embedded_pieces"] <= figures["chunks"] * window
+    # Same files, so the same report text on every side; llama-index embeds only part of it.
+    assert len({f["report_chars"] for f in pipelines.values()}) == 1
+    assert pipelines["llama_index"]["embedded_chars"] < pipelines["llama_index"]["report_chars"]
+    assert set(result["ratio_ours_over_llama"]) >= {"seconds", "report_chars_per_s", "chunks_per_s",
+                                                    "embedded_pieces_per_s"}
 
     expected = make_assistant(tmp_path / "check-index").ingest([corpus / REPORT.name])
     assert pipelines["ours"]["chunks"] == expected.chunks_embedded
