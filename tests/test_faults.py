@@ -56,19 +56,19 @@ def small(corpus: Path) -> Path:
 
 
 def snapshot(a: Assistant) -> dict:
-    """Everything stored: passages (text, metadata, vector), registry, and what a few
-    nearest-neighbour queries return (the vector index itself, not just its records)."""
+    """Everything stored: passages (text, metadata, vector) and registry; and whether the
+    vector index agrees with them (every passage found by its own vector, nothing else)."""
     got = a.store.collection.get(include=["documents", "metadatas", "embeddings"])
     order = np.argsort(got["ids"])
     ids = [got["ids"][i] for i in order]
     vectors = np.asarray(got["embeddings"], dtype=np.float32)[order] if ids else np.zeros((0, 1))
     registry = a.store.registry.get(include=["metadatas"])
-    probes = vectors[:: max(1, len(ids) // 5)]
+    found = [[p.id for p in a.store.nearest(v, len(ids))] for v in vectors]
     return {
         "passages": {ids[j]: (got["documents"][i], got["metadatas"][i]) for j, i in enumerate(order)},
         "vectors": vectors,
         "registry": dict(zip(registry["ids"], registry["metadatas"])),
-        "nearest": [[p.id for p in a.store.nearest(v, 5)] for v in probes],
+        "index ok": all(f[0] == pid and sorted(f) == ids for pid, f in zip(ids, found)),
         "count": a.store.count(),
     }
 
@@ -78,9 +78,11 @@ def assert_same(got: dict, want: dict) -> None:
     assert got["passages"].keys() == want["passages"].keys()
     assert got["passages"] == want["passages"]
     assert got["registry"] == want["registry"]
-    # Vectors from another process (other batch mates) may differ in the last float bits.
-    assert np.allclose(got["vectors"], want["vectors"], atol=1e-4)
-    assert got["nearest"] == want["nearest"]
+    # Vectors embedded in other batches (or processes) differ in the last bits, more so in
+    # bfloat16; another text's vector would be far off.
+    cosines = (got["vectors"] * want["vectors"]).sum(axis=1)
+    assert cosines.min() > 0.999, cosines
+    assert got["index ok"] and want["index ok"]
 
 
 def clean_build(make_assistant, tmp_path: Path, name: str, paths: list[Path]) -> dict:
