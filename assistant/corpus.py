@@ -136,7 +136,7 @@ def load_or_build(store, cache: CorpusCache | None, build: Build, previous: Corp
     if cache is not None and settled and passages:
         cache.save(corpus)
     elif cache is not None and not settled:
-        log.warning("index %s changed while it was read: derived state not cached", store.location())
+        log.warning("%s changed while it was read: derived state not cached", store.location())
     return corpus
 
 

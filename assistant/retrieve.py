@@ -123,7 +123,6 @@ class HybridRetriever:
             "report_types": {p.report_type.lower(): p.report_type for p in passages},
             "areas": {p.area.lower(): p.area for p in passages},
         }
-        self._masks: dict[Filters, np.ndarray] = {}
         self._filter_index = FilterIndex(passages)
         self.boilerplate = corpus.boilerplate
         self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
@@ -159,19 +158,22 @@ class HybridRetriever:
             return self._bm25.bm25.get_scores(words) if words else None
 
     def bm25(self, query: str, n: int, filters: Filters, scores: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Top-n BM25 passages within the filter: what bm25s' `retrieve(weight_mask=...)`
-        returns, from scores computed once (`scores`, else now)."""
+        """Top-n BM25 passages within the filter (what bm25s' `retrieve(weight_mask=...)`
+        returns), from whole-corpus scores computed once (`scores`, else now) and bm25s'
+        own top-k over the filter's rows only."""
         if self._bm25 is None:
             return []
-        mask = self._mask(filters)
-        if mask is not None and not mask.any():
+        rows = self._filter_index.rows(filters)
+        if rows is not None and not len(rows):
             return []
         scores = self.bm25_scores(query) if scores is None else scores
         if scores is None:
             return []
-        if mask is not None:
-            scores = scores * mask
-        top, docs = bm25s.selection.topk(scores, k=min(n, len(self.passages)), sorted=True)
+        if rows is None:
+            top, docs = bm25s.selection.topk(scores, k=min(n, len(self.passages)), sorted=True)
+        else:
+            top, at = bm25s.selection.topk(scores[rows], k=min(n, len(rows)), sorted=True)
+            docs = rows[at]
         return [(self.passages[int(i)].id, float(s)) for i, s in zip(docs, top) if s > 0]
 
     def dense(self, vector: np.ndarray, n: int, filters: Filters, cosines: np.ndarray | None = None) -> list[Passage]:
@@ -180,26 +182,14 @@ class HybridRetriever:
         (Chroma's filtered search took ~75 ms per call at ~84k chunks, once per force for a
         comparative question, and a round trip each on a server). `cosines`: every
         passage's cosine to `vector`, when computed once for several filters."""
-        mask = self._mask(filters)
-        if mask is None:
+        rows = self._filter_index.rows(filters)
+        if rows is None:
             return self.store.nearest(vector, n)
-        rows = np.flatnonzero(mask)
         if not len(rows):
             return []
         sims = cosines[rows] if cosines is not None else self._vectors[rows] @ vector
         best = np.argsort(-sims, kind="stable")[:n]
         return [replace(self.passages[rows[i]], score=float(sims[i])) for i in best]
-
-    def _mask(self, filters: Filters) -> np.ndarray | None:
-        """Weight mask (1 = accepted) of the passages a filter accepts, kept per filter."""
-        if not filters.active:
-            return None
-        mask = self._masks.get(filters)
-        if mask is None:
-            mask = self._filter_index.mask(filters).astype(np.float32)
-            if len(self._masks) < 256:
-                self._masks[filters] = mask
-        return mask
 
     # -- search -------------------------------------------------------------------------
 
