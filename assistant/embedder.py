@@ -105,13 +105,18 @@ class Embedder:
     @cached_property
     def special_tokens(self) -> int:
         """Tokens the tokenizer adds around every text ([CLS] and [SEP] for BERT)."""
-        return len(self.tokenizer("", add_special_tokens=True)["input_ids"])
+        with self._lock:
+            return len(self.tokenizer("", add_special_tokens=True)["input_ids"])
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, without special tokens."""
         if not texts:
             return []
-        encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        # Under the encode lock: once the model is loaded this is its own tokenizer, and
+        # each call resets its padding/truncation, so counts and a concurrent encode (an
+        # upload while users ask) would corrupt each other.
+        with self._lock:
+            encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def embed(

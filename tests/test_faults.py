@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
+from assistant.embedder import Embedder
 from assistant.settings import REPO_ROOT
 from assistant.store import PassageStore
 from ingest.lock import IndexBusy, ingest_lock
@@ -284,3 +285,40 @@ def test_concurrent_queries_match_sequential(bundled):
     for (kind, q), outcomes in got.items():  # one by one, on the session's Assistant
         assert outcomes == {_outcome(bundled, kind, q)}, (kind, q)
     assert len(got) == 2 * len(questions)
+
+
+def test_token_counting_while_encoding(bundled):
+    """The app's case: an upload's chunking counts tokens while questions are encoded. Once
+    the model is loaded, both use its one tokenizer, whose padding/truncation state each
+    call resets; unguarded, ~1 in 5 encodes then fails ("Unable to create tensor")."""
+    embedder = Embedder.from_settings(bundled.settings)
+    embedder.embed(["warm up"])  # model first, as after the app's warm-up
+    long_texts = [" ".join(["word"] * n) for n in range(5, 300, 7)]  # some past 256 pieces
+    counted = threading.Event()
+    errors: list[BaseException] = []
+    encoded = [0]
+
+    def count() -> None:
+        try:
+            for _ in range(40):
+                assert embedder.count_tokens(long_texts) == list(range(5, 300, 7))
+        except BaseException as exc:  # noqa: BLE001  (recorded, then the test fails)
+            errors.append(exc)
+        finally:
+            counted.set()
+
+    def encode() -> None:
+        while not counted.is_set():
+            try:  # several texts padded to one length, as the topic check embeds them
+                embedder.embed(["tasers", "police drones", "helicopter support units"])
+                encoded[0] += 1
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+    threads = [threading.Thread(target=count)] + [threading.Thread(target=encode) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    assert encoded[0] > 0
