@@ -1,0 +1,140 @@
+"""The index on a real Chroma server (`chroma run`, from the installed chromadb).
+
+Server mode must behave exactly like the embedded store: same reports, passages, vectors
+and answers; data that survives a server restart; derived state rebuilt from the server's
+chunks on a machine that has none cached; a clear error when no server answers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.settings import REPO_ROOT
+from assistant.store import PassageStore, StoreUnavailable
+from conftest import REPORTS
+
+CHROMA = Path(sys.executable).with_name("chroma")  # the console script chromadb installs
+START_WAIT_S = 60.0  # a cold start takes ~2 s; the bound only stops a broken server hanging the run
+QUESTION = "How did forces handle reactive RSO management?"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ChromaServer:
+    """`chroma run` on a data directory, as a child process that can be stopped and restarted."""
+
+    def __init__(self, path: Path, log: Path):
+        self.path, self.log, self.port = path, log, free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(CHROMA), "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.path)],
+                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
+        deadline = time.monotonic() + START_WAIT_S
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"chroma run did not answer on {self.url}; its log:\n{self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = ChromaServer(tmp_path / "chroma-data", tmp_path / "chroma.log")
+    s.start()
+    yield s
+    s.stop()
+
+
+def by_id(reports):
+    return sorted(reports, key=lambda r: r.doc_id)
+
+
+def test_server_index_matches_embedded_and_survives_a_restart(server, bundled, settings, embedder, tmp_path):
+    # Pages of 100 rows, so reading the index takes several paged HTTP gets.
+    s = settings.model_copy(update={"chroma_url": server.url, "index_dir": tmp_path / "machine-1",
+                                    "chroma_page_size": 100})
+    a = Assistant(s, PassageStore(s), embedder)
+    report = a.ingest([REPORTS])
+    assert report.ok and len(report.added) == 5
+
+    # Every store operation over HTTP gives what the embedded index of the same reports gives.
+    assert by_id(a.reports()) == by_id(bundled.reports())
+    assert list(a.passages()) == list(bundled.passages())
+    where = {"$and": [{"force": "Cheshire"}, {"is_recommendation": True}]}
+    assert list(a.store.passages(where)) == list(bundled.store.passages(where))
+    ours, theirs = a.store.fetch(), bundled.store.fetch()
+    assert ours[0] == theirs[0] and np.allclose(ours[1], theirs[1], atol=1e-6)
+    assert [p.id for p in a.search(QUESTION, forces="Cheshire")] == [p.id for p in bundled.search(QUESTION, forces="Cheshire")]
+    answer = a.ask(QUESTION)
+    assert answer.citations and not answer.abstained
+    expected = bundled.ask(QUESTION)
+    assert [p.id for p in answer.passages] == [p.id for p in expected.passages] and answer.text == expected.text
+
+    server.stop()
+    server.start()  # same data directory, same port
+
+    # A machine with nothing cached rebuilds derived state from the server's chunks...
+    s2 = s.model_copy(update={"index_dir": tmp_path / "machine-2"})
+    b = Assistant(s2, PassageStore(s2), embedder)
+    assert b.ask(QUESTION) == answer
+    assert b.retriever.corpus.origin == "built" and b.retriever.corpus.fetched == len(b.retriever.passages)
+    # ...and the first machine, reopened, loads its own copy.
+    c = Assistant(s, PassageStore(s), embedder)
+    assert c.ask(QUESTION) == answer and c.retriever.corpus.origin == "loaded"
+
+    # Deleting a report over HTTP (registry row, then passages by ref_doc_id) reaches every client.
+    cheshire = next(r for r in b.reports() if r.force == "Cheshire")
+    before = b.store.count()
+    b.store.remove_report(cheshire.doc_id)
+    assert b.store.count() == before - cheshire.chunks
+    assert not list(c.store.passages({"doc_id": cheshire.doc_id}))
+    assert c.refresh() and "Cheshire" not in c.forces()
+    assert c.retriever.corpus.origin == "updated" and c.retriever.corpus.fetched == 0
+
+
+def test_unreachable_server_is_a_clear_error(settings, tmp_path):
+    port = free_port()  # nothing listens there
+    s = settings.model_copy(update={"chroma_url": f"http://127.0.0.1:{port}", "index_dir": tmp_path / "idx"})
+    with pytest.raises(StoreUnavailable, match=re.escape(f"127.0.0.1:{port}") + ".*chroma run --host 127.0.0.1"):
+        PassageStore(s)
+    env = {**os.environ, "EA_CHROMA_URL": f"http://127.0.0.1:{port}", "EA_INDEX_DIR": str(tmp_path / "idx")}
+    out = subprocess.run([sys.executable, "-m", "assistant", "ask", "missing children"],
+                         capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=300)
+    assert out.returncode == 4 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines()[-1].startswith(f"error: cannot reach the Chroma server at 127.0.0.1:{port}")
