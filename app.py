@@ -19,6 +19,7 @@ import gradio as gr
 
 from assistant import Assistant
 from assistant.settings import SUPPORTED_SUFFIXES, Settings
+from ingest.lock import IndexBusy
 from ui import views
 from ui.endpoints import Endpoints, _years
 
@@ -132,7 +133,11 @@ class App:
         if dest.exists():
             dest = folder / f"{src.stem}-{uuid.uuid4().hex[:6]}{src.suffix}"
         shutil.copyfile(src, dest)
-        report = self.a.ingest([dest])
+        try:
+            report = self.a.ingest([dest])
+        except IndexBusy as exc:  # a long ingest from the command line holds the index
+            dest.unlink(missing_ok=True)
+            return gr.update(), f"Not added: {views.esc_markdown(str(exc))}"
         if report.errors:
             dest.unlink(missing_ok=True)
             return gr.update(), "\n".join(f"Not added: {views.esc_markdown(reason)}" for _, reason in report.errors)

@@ -43,6 +43,9 @@ def compose_extractive(question: str, picked: list[Picked], passages: list[Passa
 
 def abstention(question: str, reason: str, corpus_forces: list[str], passages: list[Passage], mode: str) -> Answer:
     """Say plainly that the reports do not answer it, and show the nearest passages anyway."""
+    if not corpus_forces:
+        text = "The index holds no reports yet: add some with `python -m ingest` or the Corpus page's upload."
+        return Answer(question, text, [], True, mode, [], passages)
     text = (
         f"The reports do not answer this: {reason}. The collection covers "
         f"{join_names(corpus_forces)}."

@@ -164,3 +164,8 @@ def test_abstains_when_the_topic_word_is_foreign_to_the_reports(bundled, questio
 ])
 def test_everyday_words_for_report_topics_do_not_cause_abstention(bundled, question):
     assert not bundled.ask(question).abstained
+
+
+def test_an_empty_index_says_to_ingest_first(make_assistant):
+    answer = make_assistant().ask("How are missing children handled?")
+    assert answer.abstained and "python -m ingest" in answer.text and answer.citations == []
