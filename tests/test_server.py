@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
@@ -23,54 +19,9 @@ from assistant import Assistant
 from assistant.settings import REPO_ROOT
 from assistant.store import PassageStore, StoreUnavailable
 from conftest import REPORTS
+from eval.chroma_server import ChromaServer, free_port
 
-CHROMA = Path(sys.executable).with_name("chroma")  # the console script chromadb installs
-START_WAIT_S = 60.0  # a cold start takes ~2 s; the bound only stops a broken server hanging the run
 QUESTION = "How did forces handle reactive RSO management?"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ChromaServer:
-    """`chroma run` on a data directory, as a child process that can be stopped and restarted."""
-
-    def __init__(self, path: Path, log: Path):
-        self.path, self.log, self.port = path, log, free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                [str(CHROMA), "run", "--host", "127.0.0.1", "--port", str(self.port), "--path", str(self.path)],
-                stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            )
-        deadline = time.monotonic() + START_WAIT_S
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"chroma run did not answer on {self.url}; its log:\n{self.log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
 
 
 @pytest.fixture
