@@ -132,13 +132,6 @@ class HybridRetriever:
             self._bm25 = BM25Retriever(existing_bm25=corpus.bm25, similarity_top_k=min(config.candidates, len(passages)))
 
     @classmethod
-    def from_passages(cls, passages: list[Passage], store: PassageStore, embedder: Embedder,
-                      config: RetrievalSettings) -> HybridRetriever:
-        """Over the given passages (vectors read from the store), built in memory, not cached."""
-        vectors = store.vectors_for([p.id for p in passages])
-        return cls(build_corpus(passages, vectors), store, embedder, config)
-
-    @classmethod
     def load_or_build(cls, store: PassageStore, embedder: Embedder, config: RetrievalSettings,
                       cache: CorpusCache | None = None, previous: Corpus | None = None) -> HybridRetriever:
         """Over everything in the store: derived state from `cache` when it matches the

@@ -128,15 +128,6 @@ class PassageStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def vectors_for(self, ids: list[str]) -> np.ndarray:
-        """Stored vectors of the given passages, one row each, in the order given."""
-        rows: dict[str, np.ndarray] = {}
-        page = self.settings.chroma_page_size
-        for i in range(0, len(ids), page):
-            got = self.collection.get(ids=ids[i : i + page], include=["embeddings"])
-            rows.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
-        return np.vstack([rows[pid] for pid in ids]) if ids else np.zeros((0, 1), dtype=np.float32)
-
     def nearest(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Passage]:
         """The k passages closest to a query vector; score is cosine similarity."""
         if k <= 0:
