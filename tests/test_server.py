@@ -89,3 +89,15 @@ def test_unreachable_server_is_a_clear_error(settings, tmp_path):
                          capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=300)
     assert out.returncode == 4 and "Traceback" not in out.stderr
     assert out.stderr.strip().splitlines()[-1].startswith(f"error: cannot reach the Chroma server at 127.0.0.1:{port}")
+
+
+def test_server_settings_take_a_url_or_host_and_port(settings):
+    assert settings.model_validate({"chroma_url": "http://10.0.0.5:8001"}).chroma_server() == ("10.0.0.5", 8001, False)
+    assert settings.model_validate({"chroma_url": "https://chroma.example"}).chroma_server() == ("chroma.example", 443, True)
+    assert settings.model_validate({"chroma_host": "10.0.0.5"}).chroma_server() == ("10.0.0.5", 8000, False)
+    assert settings.model_validate({}).chroma_server() is None
+    for bad in ("10.0.0.5:8000", "ftp://host:1", "http://host:99999", "http://host:8000/api"):
+        with pytest.raises(ValueError, match=re.escape(repr(bad))):
+            settings.model_validate({"chroma_url": bad})
+    with pytest.raises(ValueError, match="either chroma_url"):
+        settings.model_validate({"chroma_url": "http://a:1", "chroma_host": "b"})
