@@ -19,6 +19,7 @@ import gradio as gr
 
 from assistant import Assistant
 from assistant.settings import SUPPORTED_SUFFIXES, Settings
+from assistant.store import StoreUnavailable
 from ingest.lock import IndexBusy
 from ui import views
 from ui.endpoints import Endpoints, _years
@@ -246,7 +247,10 @@ def launch(demo: gr.Blocks, s: Settings, **kwargs):
 
 
 def main() -> None:
-    a = Assistant.open()
+    try:
+        a = Assistant.open()
+    except StoreUnavailable as exc:  # a Chroma server named in settings is down: say so, no traceback
+        raise SystemExit(f"error: {exc}") from None
     if not a.store.count():
         print("The index is empty: run `python -m ingest` first (scripts/run does it for you).", file=sys.stderr)
     a.warm_up()

@@ -278,3 +278,14 @@ def test_upload_is_limited_to_allowed_users(uploader, tmp_path):
     report.write_text(HOSTILE_REPORT, encoding="utf-8")
     with pytest.raises(gr.Error, match="not allowed"):
         uploader.upload(str(report), gr.Request(username="mallory"))
+
+
+def test_app_start_with_an_unreachable_chroma_server_is_one_clear_line():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "EA_CHROMA_HOST": "127.0.0.1", "EA_CHROMA_PORT": str(free_port())}
+    run = subprocess.run([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0
+    assert "cannot reach the Chroma server" in run.stderr and "Traceback" not in run.stderr
