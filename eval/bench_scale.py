@@ -152,10 +152,11 @@ def measure_size(n: int, files: list[Path], out: Path, args: argparse.Namespace)
     return row
 
 
-def baseline(files: list[Path], out: Path) -> dict[str, Any]:
-    """Ours vs llama-index's default ingest on the same synthetic reports, in a child process."""
+def baseline(files: list[Path], out: Path, repeat: int) -> dict[str, Any]:
+    """Ours vs llama-index's default ingest on the same synthetic reports, in a child process;
+    runs interleaved `repeat` times, medians (one run is at the mercy of other jobs' load)."""
     result = out / "bench_ingest.json"
-    cmd = [sys.executable, "-m", "eval.bench_ingest", *map(str, files), "--json", str(result)]
+    cmd = [sys.executable, "-m", "eval.bench_ingest", *map(str, files), "--repeat", str(repeat), "--json", str(result)]
     subprocess.run(cmd, cwd=REPO_ROOT, check=True)
     return json.loads(result.read_text())
 
@@ -171,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p.add_argument("--questions", type=int, default=90, help="gold questions timed per size (default all 90)")
     p.add_argument("--baseline-reports", type=int, default=20,
                    help="synthetic reports for the ours-vs-llama-index ingest comparison (0 = skip)")
+    p.add_argument("--baseline-repeat", type=int, default=3, help="interleaved runs of that comparison (median)")
     p.add_argument("--load-clients", type=int, default=16, help="concurrent app clients (0 = no load test)")
     p.add_argument("--load-questions", type=int, default=4, help="requests per client")
     p.add_argument("--load-time-limit", type=float, default=300.0, help="seconds for the load test's requests")
@@ -190,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     }
     if args.baseline_reports:
         print(f"ingest baseline on {args.baseline_reports} synthetic reports", file=sys.stderr)
-        results["baseline"] = baseline(files[: args.baseline_reports], out)
+        results["baseline"] = baseline(files[: args.baseline_reports], out, args.baseline_repeat)
     for n in sorted(set(args.sizes)):
         results["sizes"].append(measure_size(n, files, out, args))
         (out / "results.json").write_text(json.dumps(results, indent=2))  # partial results survive a crash

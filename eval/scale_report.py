@@ -85,7 +85,8 @@ def markdown(results: dict[str, Any]) -> str:
     base = results.get("baseline")
     if base:
         pipes = base["pipelines"]
-        out += ["", f"## Ingest vs llama-index's default pipeline ({pipes['ours']['files']} synthetic reports, same run)",
+        out += ["", f"## Ingest vs llama-index's default pipeline ({pipes['ours']['files']} synthetic reports, "
+                    f"same run, median of {base['repeat']} interleaved runs)",
                 "", "| pipeline | seconds | report chars/s | chunks/s | embedded word pieces/s |", "|---|---:|---:|---:|---:|"]
         for name, label in (("ours", f"ours ({base['precision']})"), ("ours_float32", "ours (float32)"),
                             ("llama_index", "llama-index default")):
