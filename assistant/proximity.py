@@ -62,10 +62,11 @@ class Proximity:
         words = {t: self._idf(self.df[t]) for t in set(terms(query))}
         # Pairs no passage has cannot tell passages apart; they would only shrink the share.
         pairs = {p: self._idf(self.pair_df[p]) for p in word_pairs(query) if self.pair_df[p]}
-        word_total, pair_total = sum(words.values()), sum(pairs.values())
+        # fsum: exact sums, so set order (string hashing differs per process) cannot flip ties.
+        word_total, pair_total = math.fsum(words.values()), math.fsum(pairs.values())
         out = []
         for row in rows:
-            phrase = sum(w for p, w in pairs.items() if p in self.pairs[row]) / pair_total if pairs else 0.0
-            best = max((sum(w for t, w in words.items() if t in s) for s in self.sentences[row]), default=0.0)
+            phrase = math.fsum(w for p, w in pairs.items() if p in self.pairs[row]) / pair_total if pairs else 0.0
+            best = max((math.fsum(w for t, w in words.items() if t in s) for s in self.sentences[row]), default=0.0)
             out.append((phrase, best / word_total if word_total else 0.0))
         return out

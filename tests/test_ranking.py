@@ -46,3 +46,17 @@ def test_force_names_pattern_takes_whole_names_and_possessives():
 def test_a_named_force_comes_first_though_its_name_is_not_a_keyword(bundled):
     top = bundled.search("What IT system does Merseyside use to give frontline staff information on sex offenders?", k=10)
     assert {p.force for p in top} == {"Merseyside"}
+
+
+def test_dense_search_is_exact_and_filtered(bundled):
+    from assistant.filters import Filters
+
+    r = bundled.retriever
+    vector = bundled.embedder.embed_query("children waiting for an appropriate adult in custody")
+    filters = Filters(forces=("Cheshire",), case_studies=False)
+    got = r.dense(vector, 5, filters)
+    cheshire = [p for p in r.passages if p.force == "Cheshire"]
+    best = sorted(cheshire, key=lambda p: -float(r._vectors[r.by_id[p.id]] @ vector))[:5]
+    assert [p.id for p in got] == [p.id for p in best]
+    assert all(a.score >= b.score for a, b in zip(got, got[1:]))
+    assert r.dense(vector, 5, Filters(forces=("Cheshire",), case_studies=True, recommendations=True)) == []
