@@ -91,6 +91,12 @@ class HybridRetriever:
         self._force_names = names_pattern(list(self.values["forces"].values()))
         self.boilerplate = boilerplate_shares(passages)
         self.proximity = Proximity(passages)
+        # The chunk that carries on the same section, for each passage that has one.
+        ordered = sorted(passages, key=lambda p: (p.doc_id, p.chunk_index))
+        self._next: dict[str, Passage] = {
+            a.id: b for a, b in zip(ordered, ordered[1:])
+            if a.doc_id == b.doc_id and b.chunk_index == a.chunk_index + 1 and a.section == b.section
+        }
         self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
         self._bm25 = None
         self._vectors = store.vectors_for([p.id for p in passages]) if passages else np.zeros((0, 1))
@@ -217,6 +223,7 @@ class HybridRetriever:
             expanded = self._force_names.sub(" ", expanded)
         vector = self.embedder.embed_query(query)
         ranked = self.rescore(self.candidates(expanded, vector, filters, self.config.candidates), vector, expanded)
+        ranked = self._continue_sections(ranked, filters)
         if prefer:
             boost = self.config.named_force_boost
             ranked = sorted(
@@ -226,6 +233,20 @@ class HybridRetriever:
         if cover and ranked and self.config.use_force_coverage:
             ranked = self._cover(expanded, vector, filters, ranked, cover)
         return ranked[:k]
+
+    def _continue_sections(self, ranked: list[Passage], filters: Filters) -> list[Passage]:
+        """A top passage's section often goes on in the next chunk (a case study's outcome, the
+        figures "detailed below"), which shares few of the question's words: it scores at least
+        the top passage's score minus `continuation_gap`."""
+        out = {p.id: p for p in ranked}
+        for p in ranked[: self.config.continuation_depth]:
+            nxt = self._next.get(p.id)
+            if nxt is None or not filters.accepts(nxt):
+                continue
+            floor = round(p.score - self.config.continuation_gap, 4)
+            if nxt.id not in out or out[nxt.id].score < floor:
+                out[nxt.id] = replace(out.get(nxt.id, nxt), score=floor)
+        return sorted(out.values(), key=lambda p: -p.score)
 
     def _cover(self, query: str, vector: np.ndarray, filters: Filters, ranked: list[Passage], forces: list[str]) -> list[Passage]:
         """Put each covered force's best passage first, if it is close enough to the best."""

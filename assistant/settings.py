@@ -93,6 +93,14 @@ class RetrievalSettings(BaseModel):
         description="drop the corpus' force names from the BM25 query (the named-force boost and "
         "per-force coverage already use them).",
     )
+    continuation_gap: float = Field(
+        default=0.4, ge=0,
+        description="the next chunk of a top passage's own section scores at least that passage's "
+        "score minus this (sections split over chunks; a large value turns it off).",
+    )
+    continuation_depth: int = Field(
+        default=5, ge=0, description="how many top passages pull their section's next chunk up."
+    )
     boilerplate_penalty: float = Field(
         default=0.6, ge=0, description="subtracted x the share of a passage other reports repeat."
     )
