@@ -208,6 +208,7 @@ def _save(corpus: Corpus, folder: Path) -> None:
     derived = {
         # A list, not a dict of sets: expansion order follows first definition, as when built.
         "glossary": [[acronym, sorted(forms)] for acronym, forms in corpus.glossary.long.items()],
+        "glossary_words": sorted(corpus.glossary.words),
         "boilerplate": corpus.boilerplate,
         "df": corpus.df,
     }
@@ -235,7 +236,7 @@ def _load(folder: Path) -> Corpus:
         bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
         if int(bm25.scores["num_docs"]) != rows:
             raise ValueError(f"BM25 index holds {bm25.scores['num_docs']} documents, expected {rows}")
-    glossary = Glossary()
+    glossary = Glossary(words=derived["glossary_words"])
     for acronym, forms in derived["glossary"]:
         glossary.long[acronym] = set(forms)
     registry = {doc_id: (sha, chunks) for doc_id, (sha, chunks) in manifest["registry"].items()}

@@ -23,7 +23,8 @@ STOPWORDS = frozenset(
     their them then there these they this those to was we were what when where which while
     who whom why will with would you your about any all also more most other some over only
     own same too very just give show tell example examples case cases find found forces force
-    police constabulary report reports inspection inspections hmicfrs did happen happened""".split()
+    police constabulary report reports inspection inspections hmicfrs did happen happened
+    many much""".split()  # "how many", "how much": the asking, not the topic
 )
 
 

@@ -32,6 +32,14 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\b{words}\b", re.I)
 
 
+def names_pattern(names: list[str]) -> re.Pattern[str] | None:
+    """Any of the given force names as whole words, possessive included ("Cheshire's")."""
+    if not names:
+        return None
+    words = [r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", n)) for n in sorted(names, key=len, reverse=True)]
+    return re.compile(rf"\b(?:{'|'.join(words)})(?:['’]s)?\b", re.I)
+
+
 def forces_in(question: str, corpus_forces: list[str]) -> tuple[list[str], list[str]]:
     """(forces in the corpus named in the question, other forces named in it)."""
     found: list[str] = []

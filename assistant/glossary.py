@@ -13,6 +13,7 @@ from typing import Iterable
 
 _DEFINITION = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")  # (RSOs) (PCC) (VoC) (CAID)
 _WORD = re.compile(r"[A-Za-z][\w'’]*")
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")  # words as written in lowercase prose
 _LINKERS = {"of", "and", "the", "for", "to", "in", "on", "at", "a", "an", "&", "with", "by"}
 _MAX_WORDS = 10
 
@@ -49,8 +50,11 @@ def long_form(preceding: str, acronym: str) -> str | None:
 
 
 class Glossary:
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()):
+    def __init__(self, pairs: Iterable[tuple[str, str]] = (), words: Iterable[str] = ()):
         self.long: dict[str, set[str]] = defaultdict(set)  # "rso" -> {"registered sex offender"}
+        # Acronyms that are also ordinary words ("IT" and "it", "PACE" and "pace") only count
+        # in a query written in capitals; otherwise every "how did it respond" is about IT.
+        self.words = set(words)
         for acronym, expansion in pairs:
             self.add(acronym, expansion)
 
@@ -67,6 +71,7 @@ class Glossary:
     def from_texts(cls, texts: Iterable[str]) -> Glossary:
         glossary = cls()
         for text in texts:
+            glossary.words.update(_LOWER_WORD.findall(text))
             for m in _DEFINITION.finditer(text):
                 expansion = long_form(text[max(0, m.start() - 200) : m.start()], m[1])
                 if expansion:
@@ -80,13 +85,19 @@ class Glossary:
         """Terms to add to a query: long forms of its acronyms, acronyms of its long forms."""
         lowered = _singular_words(_normal(query))
         tokens = set(re.findall(r"[a-z&]+", lowered))
+        capitals = {_letters_key(t) for t in re.findall(r"[A-Za-z&]+", query) if t.rstrip("s").isupper()}
         extra: list[str] = []
         for acronym, forms in self.long.items():
-            if acronym in tokens:
+            if acronym in (capitals if acronym in self.words else tokens):
                 extra.extend(sorted(forms))
             elif any(form in lowered for form in forms):
                 extra.append(acronym)
         return extra
+
+
+def _letters_key(token: str) -> str:
+    """'ITs' -> 'it', 'PACE' -> 'pace': an all-capitals query token as a glossary key."""
+    return (token[:-1] if token.endswith("s") and token[:-1].isupper() else token).lower()
 
 
 def _normal(text: str) -> str:

@@ -27,7 +27,9 @@ from assistant.corpus import Corpus, CorpusCache, load_or_build
 from assistant.embedder import Embedder
 from assistant.extractive import document_frequencies
 from assistant.filters import FilterIndex, Filters
+from assistant.forces import names_pattern
 from assistant.glossary import Glossary
+from assistant.proximity import Proximity
 from assistant.records import Passage
 from assistant.settings import RetrievalSettings
 from assistant.store import PassageStore
@@ -125,6 +127,14 @@ class HybridRetriever:
         }
         self._filter_index = FilterIndex(passages)
         self.boilerplate = corpus.boilerplate
+        self._force_names = names_pattern(list(self.values["forces"].values()))
+        self._proximity: Proximity | None = None  # built on first re-score
+        # The chunk that carries on the same section, for each passage that has one.
+        ordered = sorted(passages, key=lambda p: (p.doc_id, p.chunk_index))
+        self._next: dict[str, Passage] = {
+            a.id: b for a, b in zip(ordered, ordered[1:])
+            if a.doc_id == b.doc_id and b.chunk_index == a.chunk_index + 1 and a.section == b.section
+        }
         self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
         self._vectors = corpus.vectors
         self._bm25 = None
@@ -170,19 +180,24 @@ class HybridRetriever:
         return [(self.passages[int(i)].id, float(s)) for i, s in zip(docs, top) if s > 0]
 
     def dense(self, vector: np.ndarray, n: int, filters: Filters, cosines: np.ndarray | None = None) -> list[Passage]:
-        """Nearest passages by cosine: Chroma's HNSW index over the whole collection; within a
-        filter, an exact search over the filter's rows of the vectors already in memory
-        (Chroma's filtered search took ~75 ms per call at ~84k chunks, once per force for a
-        comparative question, and a round trip each on a server). `cosines`: every
-        passage's cosine to `vector`, when computed once for several filters."""
-        rows = self._filter_index.rows(filters)
-        if rows is None:
-            return self.store.nearest(vector, n)
-        if not len(rows):
+        """Nearest passages by cosine, exactly, over the vectors already in memory (for the
+        re-score). Chroma's HNSW answer is approximate and varied between processes (MRR
+        0.857-0.864 on the same index), and its filtered search took ~75 ms per call at ~84k
+        chunks, once per force for a comparative question. `cosines`: every passage's cosine
+        to `vector`, when computed once for several filters."""
+        if not self.passages:
             return []
-        sims = cosines[rows] if cosines is not None else self._vectors[rows] @ vector
-        best = np.argsort(-sims, kind="stable")[:n]
-        return [replace(self.passages[rows[i]], score=float(sims[i])) for i in best]
+        rows = self._filter_index.rows(filters)
+        if rows is not None and not len(rows):
+            return []
+        if rows is None:
+            sims = cosines if cosines is not None else self._vectors @ vector
+        else:
+            sims = cosines[rows] if cosines is not None else self._vectors[rows] @ vector
+        n = min(n, len(sims))
+        top = np.argpartition(-sims, n - 1)[:n]
+        best = top[np.lexsort((top, -sims[top]))]  # by score, ties by row: the same order every run
+        return [replace(self.passages[int(i) if rows is None else int(rows[i])], score=float(sims[i])) for i in best]
 
     # -- search -------------------------------------------------------------------------
 
@@ -190,14 +205,17 @@ class HybridRetriever:
         if not self.config.use_glossary:
             return query
         extra = self.glossary.expand(query)
-        return f"{query} {' '.join(extra)}" if extra else query
+        # "; " keeps expansions from pairing with the question's last word as a phrase.
+        return f"{query} ; {' ; '.join(extra)}" if extra else query
 
-    def rescore(self, candidates: list[Candidate], vector: np.ndarray) -> list[Passage]:
-        """Final order: normalised BM25 + dense cosine + fused rank, weights in settings.
+    def rescore(self, candidates: list[Candidate], vector: np.ndarray, query: str) -> list[Passage]:
+        """Final order: normalised BM25 + dense cosine + fused rank + word proximity (phrase
+        pairs, best sentence), weights in settings.
 
         Measured on the gold set (78 answerable questions): fused rank alone gave MRR 0.71;
-        this re-score (0.5 / 0.5 / 0.25) gives 0.75 at evidence recall@6000 chars 0.86. No
-        cross-encoder can be installed offline (see shared MODELS.md).
+        BM25 + cosine + fused (0.5 / 0.5 / 0.25) gave 0.75 at evidence recall@6000 chars
+        0.86; proximity (0.2 / 0.1) adds ~0.02 MRR. No cross-encoder can be installed
+        offline (see shared MODELS.md).
         """
         if not candidates:
             return []
@@ -205,14 +223,24 @@ class HybridRetriever:
             return [c.passage for c in candidates]
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
         w = self.config
+        at = [self.by_id[c.passage.id] for c in candidates]
+        near = self.proximity().scores(query, at) if (w.weight_phrase or w.weight_sentence) else [(0.0, 0.0)] * len(at)
         rows = []
-        for c in candidates:
-            cosine = float(self._vectors[self.by_id[c.passage.id]] @ vector)
+        for c, i, (phrase, sentence) in zip(candidates, at, near):
+            cosine = float(self._vectors[i] @ vector)
             score = w.weight_bm25 * c.bm25 / top_bm25 + w.weight_dense * cosine + w.weight_fused * c.fused * w.rrf_k
-            score -= w.boilerplate_penalty * self.boilerplate[self.by_id[c.passage.id]]
+            score += w.weight_phrase * phrase + w.weight_sentence * sentence
+            score -= w.boilerplate_penalty * self.boilerplate[i]
             rows.append(replace(c.passage, score=round(score, 4)))
         rows.sort(key=lambda p: -p.score)
         return rows
+
+    def proximity(self) -> Proximity:
+        """Word pairs and sentence words of every passage, built on first use."""
+        with self._lock:
+            if self._proximity is None:
+                self._proximity = Proximity(self.passages)
+            return self._proximity
 
     def cosine(self, passage_id: str, vector: np.ndarray) -> float:
         return float(self._vectors[self.by_id[passage_id]] @ vector)
@@ -247,8 +275,13 @@ class HybridRetriever:
         expanded = self.expand(query)
         if self.config.strip_chat_words:
             expanded = " ".join(w for w in expanded.split() if w.lower().strip("?,.!'\"") not in CHAT_WORDS)
+        if self.config.strip_force_names and self._force_names is not None:
+            # A named force is served by `prefer`/`cover`; as a keyword it only favours the
+            # passages that spell the name out (recommendations, introductions, context).
+            expanded = self._force_names.sub(" ", expanded)
         vector = self.embedder.embed_query(query)
-        ranked = self.rescore(self.candidates(expanded, vector, filters, self.config.candidates), vector)
+        ranked = self.rescore(self.candidates(expanded, vector, filters, self.config.candidates), vector, expanded)
+        ranked = self._continue_sections(ranked, filters)
         if prefer:
             boost = self.config.named_force_boost
             ranked = sorted(
@@ -259,6 +292,20 @@ class HybridRetriever:
             ranked = self._cover(expanded, vector, filters, ranked, cover)
         return ranked[:k]
 
+    def _continue_sections(self, ranked: list[Passage], filters: Filters) -> list[Passage]:
+        """A top passage's section often goes on in the next chunk (a case study's outcome, the
+        figures "detailed below"), which shares few of the question's words: it scores at least
+        the top passage's score minus `continuation_gap`."""
+        out = {p.id: p for p in ranked}
+        for p in ranked[: self.config.continuation_depth]:
+            nxt = self._next.get(p.id)
+            if nxt is None or not filters.accepts(nxt):
+                continue
+            floor = round(p.score - self.config.continuation_gap, 4)
+            if nxt.id not in out or out[nxt.id].score < floor:
+                out[nxt.id] = replace(out.get(nxt.id, nxt), score=floor)
+        return sorted(out.values(), key=lambda p: -p.score)
+
     def _cover(self, query: str, vector: np.ndarray, filters: Filters, ranked: list[Passage], forces: list[str]) -> list[Passage]:
         """Put each covered force's best passage first, if it is close enough to the best."""
         bar = self.config.force_keep * ranked[0].score
@@ -268,7 +315,7 @@ class HybridRetriever:
         cosines = self._vectors @ vector if self.config.use_dense else None
         for force in forces:
             candidates = self.candidates(query, vector, filters.with_forces([force]), self.config.per_force, scores, cosines)
-            own = self.rescore(candidates, vector)
+            own = self.rescore(candidates, vector, query)
             if own and own[0].score >= bar:
                 firsts.append(own[0])
         firsts.sort(key=lambda p: -p.score)

@@ -85,10 +85,33 @@ class RetrievalSettings(BaseModel):
     weight_bm25: float = Field(default=0.5, ge=0, description="re-score weight of BM25 / best BM25.")
     weight_dense: float = Field(default=0.5, ge=0, description="re-score weight of the dense cosine.")
     weight_fused: float = Field(default=0.25, ge=0, description="re-score weight of rrf_k x fused score.")
+    weight_phrase: float = Field(
+        default=0.2, ge=0,
+        description="re-score weight of the share of the query's adjacent word pairs a passage also has.",
+    )
+    weight_sentence: float = Field(
+        default=0.1, ge=0,
+        description="re-score weight of the share of the query's words in a passage's best sentence.",
+    )
     named_force_boost: float = Field(
-        default=0.5, ge=0, description="added to passages of the one force a question names."
+        default=1.0, ge=0,
+        description="added to passages of the one force a question names; 1.0 puts all of that "
+        "force's candidates first (the BM25 query no longer carries force names).",
     )
     strip_chat_words: bool = Field(default=True, description="drop asking words from the BM25 query.")
+    strip_force_names: bool = Field(
+        default=True,
+        description="drop the corpus' force names from the BM25 query (the named-force boost and "
+        "per-force coverage already use them).",
+    )
+    continuation_gap: float = Field(
+        default=0.4, ge=0,
+        description="the next chunk of a top passage's own section scores at least that passage's "
+        "score minus this (sections split over chunks; a large value turns it off).",
+    )
+    continuation_depth: int = Field(
+        default=5, ge=0, description="how many top passages pull their section's next chunk up."
+    )
     boilerplate_penalty: float = Field(
         default=0.6, ge=0, description="subtracted x the share of a passage other reports repeat."
     )

@@ -24,10 +24,15 @@ ABLATIONS: dict[str, dict[str, Any]] = {
     "no-rescore": {"use_rescore": False},
     "no-glossary": {"use_glossary": False},
     "no-coverage": {"use_force_coverage": False},
+    "no-proximity": {"weight_phrase": 0.0, "weight_sentence": 0.0},
+    "no-continuation": {"continuation_depth": 0},
+    "force-names-in-bm25": {"strip_force_names": False, "named_force_boost": 0.5},
 }
 # Single-retriever baselines: no re-score (it mixes in the other signal), no glossary,
-# no per-force coverage and no named-force boost, i.e. the plain ranking.
-_PLAIN = {"use_rescore": False, "use_glossary": False, "use_force_coverage": False, "named_force_boost": 0.0}
+# no per-force coverage, no named-force boost (so force names stay in the query) and no
+# section continuation, i.e. the plain ranking.
+_PLAIN = {"use_rescore": False, "use_glossary": False, "use_force_coverage": False, "named_force_boost": 0.0,
+          "strip_force_names": False, "continuation_depth": 0}
 BASELINES: dict[str, dict[str, Any]] = {
     "bm25": {**_PLAIN, "use_dense": False},
     "dense": {**_PLAIN, "use_bm25": False},

@@ -33,6 +33,16 @@ def test_glossary_learns_definitions_from_text():
     assert long_form("a completely unrelated phrase", "PCC") is None
 
 
+def test_acronyms_that_are_also_words_need_capitals():
+    g = Glossary.from_texts([
+        "Information technology (IT) is not good enough, and it fails often.",
+        "Officers attended a domestic abuse, stalking and harassment (DASH) course.",
+    ])
+    assert g.expand("How did it respond?") == []  # the pronoun, not IT
+    assert g.expand("What IT problems were there?") == ["information technology"]
+    assert g.expand("dash risk assessments") == ["domestic abuse stalking and harassment"]  # never lowercase in the text
+
+
 def test_glossary_built_from_the_reports_links_acronyms(bundled):
     g = bundled.retriever.glossary
     assert "registered sex offender" in g.long["rso"]
