@@ -12,14 +12,18 @@ learned-free signals separate them:
 
 Words are `extractive.terms` (stopwords out, plural s off), so both sides fold alike.
 Pairs never cross punctuation: "Cheshire, Lancashire" is a list, not a phrase.
+
+Storage is flat numpy arrays (word ids, pair codes, offsets per passage), about 2 kB a
+passage; Python sets of strings took 22 kB, too much for a corpus of many reports.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
-from typing import Iterable
+from typing import Iterable, Sequence
+
+import numpy as np
 
 from assistant.extractive import terms
 from assistant.records import Passage
@@ -27,46 +31,108 @@ from assistant.sentences import sentences
 
 _CLAUSE = re.compile(r"[.;:!?,()\[\]\n|>]+")
 
-Pair = tuple[str, str]
 
-
-def word_pairs(text: str) -> set[Pair]:
+def word_pairs(text: str) -> set[tuple[str, str]]:
     """Adjacent content-word pairs within each clause of a text."""
-    out: set[Pair] = set()
+    out: set[tuple[str, str]] = set()
     for clause in _CLAUSE.split(text):
         words = terms(clause)
         out.update(zip(words, words[1:]))
     return out
 
 
+def _segments(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flat positions of the given rows' slices of a CSR array, and the row (0..) of each."""
+    starts, lengths = offsets[rows], offsets[rows + 1] - offsets[rows]
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    firsts = np.cumsum(lengths) - lengths
+    return np.arange(lengths.sum()) - np.repeat(firsts, lengths) + np.repeat(starts, lengths), owner
+
+
 class Proximity:
-    """Per-passage word pairs and sentence word sets, with their document frequencies."""
+    """Per-passage word pairs and sentence words, with their document frequencies."""
 
     def __init__(self, passages: Iterable[Passage]):
-        self.pairs: list[set[Pair]] = []
-        self.sentences: list[list[set[str]]] = []
-        self.df: Counter[str] = Counter()
-        self.pair_df: Counter[Pair] = Counter()
+        self.vocab: dict[str, int] = {}
+        pairs: list[int] = []
+        pair_offsets = [0]
+        words: list[int] = []  # each sentence's distinct word ids, sentence after sentence
+        word_sentence: list[int] = []  # the (corpus-wide) sentence number of each entry in `words`
+        word_offsets = [0]
+        seen: list[int] = []  # each passage's distinct word ids, for document frequency
+        n_sentences = 0
         for p in passages:
-            self.pairs.append(word_pairs(f"{p.section}\n{p.text}"))
-            self.sentences.append([set(terms(s)) for s in sentences(p.text)])
-            self.df.update(set(terms(f"{p.section} {p.text}")))
-            self.pair_df.update(self.pairs[-1])
-        self.n = len(self.pairs)
+            passage_pairs: set[int] = set()
+            for clause in _CLAUSE.split(f"{p.section}\n{p.text}"):
+                ids = self._ids(clause)
+                passage_pairs.update(a << 32 | b for a, b in zip(ids, ids[1:]))
+            pairs += sorted(passage_pairs)
+            pair_offsets.append(len(pairs))
+            for sentence in sentences(p.text):
+                distinct = sorted(set(self._ids(sentence)))
+                words += distinct
+                word_sentence += [n_sentences] * len(distinct)
+                n_sentences += 1
+            word_offsets.append(len(words))
+            seen += set(self._ids(f"{p.section} {p.text}"))
+        self.n = len(pair_offsets) - 1
+        self.pairs = np.array(pairs, dtype=np.int64)
+        self.pair_offsets = np.array(pair_offsets, dtype=np.int64)
+        self.words = np.array(words, dtype=np.int32)
+        self.word_sentence = np.array(word_sentence, dtype=np.int32)
+        self.word_offsets = np.array(word_offsets, dtype=np.int64)
+        self.df = np.bincount(np.array(seen, dtype=np.int64), minlength=len(self.vocab))
+        self.pair_keys, self.pair_df = np.unique(self.pairs, return_counts=True)
+
+    def _ids(self, text: str) -> list[int]:
+        return [self.vocab.setdefault(t, len(self.vocab)) for t in terms(text)]
 
     def _idf(self, df: int) -> float:
         return math.log(1 + self.n / (1 + df))
 
-    def scores(self, query: str, rows: list[int]) -> list[tuple[float, float]]:
+    def _pair_df(self, code: int) -> int:
+        i = int(np.searchsorted(self.pair_keys, code))
+        return int(self.pair_df[i]) if i < len(self.pair_keys) and self.pair_keys[i] == code else 0
+
+    def scores(self, query: str, rows: Sequence[int]) -> list[tuple[float, float]]:
         """(phrase, sentence) for the passages at `rows`, each in 0..1."""
-        words = {t: self._idf(self.df[t]) for t in set(terms(query))}
+        if not len(rows):
+            return []
+        at = np.asarray(rows, dtype=np.int64)
+        # Words the corpus lacks still count in the total: a sentence cannot hold them.
+        weights = {t: self._idf(int(self.df[self.vocab[t]]) if t in self.vocab else 0) for t in set(terms(query))}
+        word_total = math.fsum(weights.values())
+        known = sorted((self.vocab[t], w) for t, w in weights.items() if t in self.vocab)
+        codes = sorted({self.vocab[a] << 32 | self.vocab[b] for a, b in word_pairs(query)
+                        if a in self.vocab and b in self.vocab})
         # Pairs no passage has cannot tell passages apart; they would only shrink the share.
-        pairs = {p: self._idf(self.pair_df[p]) for p in word_pairs(query) if self.pair_df[p]}
-        # fsum: exact sums, so set order (string hashing differs per process) cannot flip ties.
-        word_total, pair_total = math.fsum(words.values()), math.fsum(pairs.values())
-        out = []
-        for row in rows:
-            phrase = math.fsum(w for p, w in pairs.items() if p in self.pairs[row]) / pair_total if pairs else 0.0
-            best = max((math.fsum(w for t, w in words.items() if t in s) for s in self.sentences[row]), default=0.0)
-            out.append((phrase, best / word_total if word_total else 0.0))
-        return out
+        pair_weights = [(c, self._idf(df)) for c in codes if (df := self._pair_df(c))]
+        pair_total = math.fsum(w for _, w in pair_weights)
+        phrase = self._phrase(at, pair_weights) / pair_total if pair_weights else np.zeros(len(at))
+        best = self._best_sentence(at, known) / word_total if known and word_total else np.zeros(len(at))
+        return [(float(a), float(b)) for a, b in zip(phrase, best)]
+
+    def _phrase(self, at: np.ndarray, pair_weights: list[tuple[int, float]]) -> np.ndarray:
+        keys = np.array([c for c, _ in pair_weights], dtype=np.int64)
+        values = np.array([w for _, w in pair_weights])
+        flat, owner = _segments(self.pair_offsets, at)
+        got = self.pairs[flat]
+        pos = np.minimum(np.searchsorted(keys, got), len(keys) - 1)
+        hit = keys[pos] == got
+        return np.bincount(owner[hit], weights=values[pos[hit]], minlength=len(at))
+
+    def _best_sentence(self, at: np.ndarray, known: list[tuple[int, float]]) -> np.ndarray:
+        keys = np.array([i for i, _ in known], dtype=np.int32)
+        values = np.array([w for _, w in known])
+        flat, owner = _segments(self.word_offsets, at)
+        got = self.words[flat]
+        pos = np.minimum(np.searchsorted(keys, got), len(keys) - 1)
+        hit = keys[pos] == got
+        best = np.zeros(len(at))
+        if hit.any():
+            sentence, inverse = np.unique(self.word_sentence[flat][hit], return_inverse=True)
+            sums = np.bincount(inverse, weights=values[pos[hit]], minlength=len(sentence))
+            row_of = np.zeros(len(sentence), dtype=np.int64)
+            row_of[inverse] = owner[hit]  # a sentence's entries all belong to one row
+            np.maximum.at(best, row_of, sums)
+        return best

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.forces import names_pattern
 from assistant.proximity import Proximity, word_pairs
 from assistant.records import Passage
@@ -27,8 +29,8 @@ def test_proximity_prefers_the_passage_where_the_words_meet():
     prox = Proximity([together, scattered, unrelated])
     (p_together, s_together), (p_scattered, s_scattered), (p_unrelated, s_unrelated) = prox.scores(
         "Are strategy discussions prompt and recorded?", [0, 1, 2])
-    assert p_together == 1.0 and p_scattered == 0.0 and p_unrelated == 0.0
-    assert s_together == 1.0 > s_scattered > s_unrelated == 0.0
+    assert p_together == pytest.approx(1.0) and p_scattered == 0.0 and p_unrelated == 0.0
+    assert s_together == pytest.approx(1.0) and 1.0 > s_scattered > s_unrelated == 0.0
 
 
 def test_proximity_of_a_query_without_content_words_is_zero():
