@@ -29,7 +29,9 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
     return {"p50_ms": percentile(seconds, 50) * 1000, "p95_ms": percentile(seconds, 95) * 1000, "n": len(seconds)}
 
 
-def time_each(fn: Callable[[str], object], questions: list[str], warm: int = 10) -> dict[str, float]:
+def time_each(fn: Callable[[str], object], questions: list[str], warm: int = 10,
+              seconds_each: dict[str, float] | None = None) -> dict[str, float]:
+    """p50 / p95 of fn over the questions after a warm-up; `seconds_each` gets each time."""
     for q in questions[:warm]:  # torch's first calls are slow
         fn(q)
     seconds = []
@@ -37,6 +39,8 @@ def time_each(fn: Callable[[str], object], questions: list[str], warm: int = 10)
         began = time.perf_counter()
         fn(q)
         seconds.append(time.perf_counter() - began)
+        if seconds_each is not None:
+            seconds_each[q] = seconds[-1]
     return percentiles(seconds)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -44,7 +45,10 @@ def _du_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20 if path.exists() else 0.0
 
 
-def child_ingest(index: Path, files: list[Path]) -> dict[str, Any]:
+def child_ingest(index: Path, files: list[Path], slices: int) -> dict[str, Any]:
+    """Ingest in `slices` consecutive calls, timing each: a rate that falls as the index
+    grows would show cost growing faster than corpus size (the load average shows how much
+    of the machine other jobs took meanwhile)."""
     from assistant.api import Assistant
     from ingest.readers import read_source
 
@@ -52,17 +56,25 @@ def child_ingest(index: Path, files: list[Path]) -> dict[str, Any]:
     load_began = time.perf_counter()
     a.embedder.embed(["warm-up"])  # model load, kept out of the ingest rate
     load = time.perf_counter() - load_began
-    cpu, began = time.process_time(), time.perf_counter()
-    report = a.ingest(files, progress=True)
-    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
-    if not report.ok:
-        raise SystemExit(f"ingest failed: {report.errors[:5]}")
+    steps, chunks, seconds, cpu_total = [], 0, 0.0, 0.0
+    size = max(1, -(-len(files) // max(1, slices)))
+    for i in range(0, len(files), size):
+        indexed = a.store.count()
+        cpu, began = time.process_time(), time.perf_counter()
+        report = a.ingest(files[i : i + size], progress=True)
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+        if not report.ok:
+            raise SystemExit(f"ingest failed: {report.errors[:5]}")
+        steps.append({"indexed_before": indexed, "reports": len(report.added), "chunks": report.chunks_embedded,
+                      "seconds": wall, "cpu_seconds": cpu, "chunks_per_s": report.chunks_embedded / wall,
+                      "loadavg_1m": os.getloadavg()[0]})
+        chunks, seconds, cpu_total = chunks + report.chunks_embedded, seconds + wall, cpu_total + cpu
     chars = sum(len(read_source(p, int(a.settings.max_file_mb * 2**20)).text) for p in files)
     return {
-        "reports": len(report.added), "chunks": report.chunks_embedded, "report_chars": chars,
-        "model_load_s": load, "ingest_s": seconds, "ingest_cpu_s": cpu,
-        "chunks_per_s": report.chunks_embedded / seconds, "report_chars_per_s": chars / seconds,
-        "peak_rss_mb": _peak_rss_mb(),
+        "reports": len(files), "chunks": chunks, "report_chars": chars,
+        "model_load_s": load, "ingest_s": seconds, "ingest_cpu_s": cpu_total,
+        "chunks_per_s": chunks / seconds, "report_chars_per_s": chars / seconds,
+        "peak_rss_mb": _peak_rss_mb(), "slices": steps,
     }
 
 
@@ -78,8 +90,10 @@ def child_query(index: Path, started: float, questions: int, k: int) -> dict[str
     if questions:
         gold = [q.question for q in load_gold(DEFAULT_GOLD)][:questions]
         a.warm_up()
-        out["search"] = time_each(lambda q: a.search(q, k=k), gold)
-        out["ask"] = time_each(lambda q: a.ask(q, k=k), gold)
+        for name, fn in (("search", lambda q: a.search(q, k=k)), ("ask", lambda q: a.ask(q, k=k))):
+            each: dict[str, float] = {}
+            out[name] = time_each(fn, gold, seconds_each=each)
+            out[name]["slowest"] = sorted(each.items(), key=lambda kv: -kv[1])[:5]
     out["peak_rss_mb"] = _peak_rss_mb()
     return out
 
@@ -89,6 +103,7 @@ def child_main(argv: Sequence[str]) -> None:
     p.add_argument("--child", choices=("ingest", "query"), required=True)
     p.add_argument("--index", type=Path, required=True)
     p.add_argument("--files", type=Path, help="file listing the reports to ingest, one path a line")
+    p.add_argument("--slices", type=int, default=10, help="ingest in this many timed calls")
     p.add_argument("--started", type=float, default=0.0, help="time.time() when the parent started us")
     p.add_argument("--questions", type=int, default=0)
     p.add_argument("--k", type=int, default=10)
@@ -96,7 +111,7 @@ def child_main(argv: Sequence[str]) -> None:
     args = p.parse_args(argv)
     if args.child == "ingest":
         files = [Path(line) for line in args.files.read_text().splitlines() if line]
-        result = child_ingest(args.index, files)
+        result = child_ingest(args.index, files, args.slices)
     else:
         result = child_query(args.index, args.started, args.questions, args.k)
     args.json.write_text(json.dumps(result, indent=2))

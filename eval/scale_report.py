@@ -97,6 +97,19 @@ def markdown(results: dict[str, Any]) -> str:
         ratio = base["ratio_ours_over_llama"]
         out.append(f"\nours / llama-index: embedded word pieces/s ×{ratio['embedded_pieces_per_s']:.2f}, "
                    f"chunks/s ×{ratio['chunks_per_s']:.2f}, report chars/s ×{ratio['report_chars_per_s']:.2f}.")
+    last = rows[-1] if rows else None
+    if last and last["ingest"].get("slices"):
+        out += ["", f"## Ingest rate as the index grows ({last['size']:,} reports, in timed slices)", "",
+                "| chunks already indexed | chunks | s | chunks/s | CPU s per 1k chunks | load average (1 min) |",
+                "|---:|---:|---:|---:|---:|---:|"]
+        for st in last["ingest"]["slices"]:
+            out.append(f"| {st['indexed_before']:,} | {st['chunks']:,} | {st['seconds']:.0f} | {st['chunks_per_s']:.1f} | "
+                       f"{1000 * st['cpu_seconds'] / st['chunks']:.1f} | {st['loadavg_1m']:.1f} |")
+    for kind in ("search", "ask"):
+        slow = (last or {}).get("restart", {}).get(kind, {}).get("slowest")
+        if slow:
+            out += ["", f"Slowest {kind} questions at {last['size']:,} reports: "
+                    + "; ".join(f"{q!r} {1000 * t:,.0f} ms" for q, t in slow)]
     out += ["", "## What grows how", "", *growth_lines(rows), "", *targets(results, rows)]
     return "\n".join(out) + "\n"
 
@@ -134,7 +147,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
 
     rows = sorted(results["sizes"], key=lambda r: r["size"])
     sizes = [r["size"] for r in rows]
-    fig, (lat, ing) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (lat, ing, mem) = plt.subplots(1, 3, figsize=(15, 4.2))
     series = [("search p50", "search", "p50_ms", "-o"), ("search p95", "search", "p95_ms", "--o"),
               ("ask p50", "ask", "p50_ms", "-s"), ("ask p95", "ask", "p95_ms", "--s")]
     for label, kind, key, style in series:
@@ -144,21 +157,30 @@ def chart(results: dict[str, Any], path: Path) -> None:
     loaded = [r for r in rows if "load" in r and "/ask" in r["load"]["latency_ms"]]
     if loaded:
         lat.plot([r["size"] for r in loaded], [r["load"]["latency_ms"]["/ask"]["p95"] for r in loaded], ":^",
-                 label=f"/ask p95 under load ({loaded[0]['load']['clients']} clients)")
+                 label=f"/ask p95, {loaded[0]['load']['clients']} clients at once")
     lat.axhline(TARGET_ASK_P95_MS, color="grey", linewidth=0.8, linestyle=":")
-    lat.set(xscale="log", yscale="log", xlabel="reports in the corpus", ylabel="ms", title="Warm query latency")
+    lat.set(xscale="log", yscale="log", xlabel="reports in the corpus", ylabel="ms", title="Query latency (warm)")
     lat.legend(fontsize=8)
-    ing.plot(sizes, [r["ingest"]["chunks_per_s"] for r in rows], "-o", label="ingest chunks/s")
-    ing.set(xscale="log", xlabel="reports in the corpus", ylabel="chunks/s", title="Ingest rate and memory")
-    mem = ing.twinx()
-    mem.plot(sizes, [r["restart"]["peak_rss_mb"] / 1024 for r in rows], "--s", color="tab:red", label="query peak RSS")
-    mem.plot(sizes, [r["ingest"]["peak_rss_mb"] / 1024 for r in rows], ":^", color="tab:purple", label="ingest peak RSS")
-    mem.set_ylabel("GiB")
-    mem.set_ylim(bottom=0)
+    for r in rows:  # per-slice rate against what is already indexed: flat = linear cost
+        steps = r["ingest"].get("slices") or []
+        if steps:
+            ing.plot([st["indexed_before"] + st["chunks"] / 2 for st in steps], [st["chunks_per_s"] for st in steps],
+                     "-o", markersize=3, label=f"{r['size']:,} reports")
+    ing.set(xlabel="chunks in the index", ylabel="chunks/s", title="Ingest rate as the index grows")
     ing.set_ylim(bottom=0)
-    handles = ing.get_legend_handles_labels()[0] + mem.get_legend_handles_labels()[0]
-    ing.legend(handles, [h.get_label() for h in handles], fontsize=8, loc="lower left")
-    for axis in (lat, ing):  # plain numbers at the sizes measured
+    ing.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ing.legend(fontsize=8)
+    for label, get, style in (("ingest", lambda r: r["ingest"]["peak_rss_mb"], "-o"),
+                              ("query (restart)", lambda r: r["restart"]["peak_rss_mb"], "--s"),
+                              ("app under load", lambda r: (r.get("load") or {}).get("app_peak_rss_mb"), ":^")):
+        values = [get(r) for r in rows]
+        if all(v is not None for v in values):
+            mem.plot(sizes, [v / 1024 for v in values], style, label=label)
+    mem.axhline(TARGET_RSS_GIB, color="grey", linewidth=0.8, linestyle=":")
+    mem.set(xscale="log", xlabel="reports in the corpus", ylabel="GiB", title="Peak resident memory")
+    mem.set_ylim(bottom=0)
+    mem.legend(fontsize=8)
+    for axis in (lat, mem):  # plain numbers at the sizes measured
         axis.set_xticks(sizes, [f"{n:,}" for n in sizes])
         axis.xaxis.set_minor_locator(ticker.NullLocator())
     lat.yaxis.set_major_locator(ticker.LogLocator(subs=(1, 2, 5)))
