@@ -113,6 +113,7 @@ class FilterIndex:
         self.case_study = np.array([p.is_case_study for p in passages], dtype=bool)
         self.recommendation = np.array([p.is_recommendation for p in passages], dtype=bool)
         column, codes = self._names["force"]
+        self.force_column = column  # a code per passage: its force
         order = np.argsort(column, kind="stable")  # rows of each force, ascending, in one sort
         bounds = np.searchsorted(column[order], np.arange(len(codes) + 1))
         self._force_rows = {name: order[bounds[c] : bounds[c + 1]] for name, c in codes.items()}
@@ -142,8 +143,14 @@ class FilterIndex:
         if not f.active:
             return None
         if f.forces:
-            groups = [self._force_rows.get(name, _NO_ROWS) for name in dict.fromkeys(v.lower() for v in f.forces)]
-            own = groups[0] if len(groups) == 1 else np.unique(np.concatenate(groups))
+            names = list(dict.fromkeys(v.lower() for v in f.forces))
+            if len(names) == 1:
+                own = self._force_rows.get(names[0], _NO_ROWS)
+            else:  # a lookup table: comparative questions cover every force, 1,000 at scale
+                column, codes = self._names["force"]
+                wanted = np.zeros(len(codes) + 1, dtype=bool)
+                wanted[[codes[n] for n in names if n in codes]] = True
+                own = np.flatnonzero(wanted[column])
             rest = self.rows(f.with_forces([]))  # the other conditions, cached once for all forces
             return own if rest is None else np.intersect1d(own, rest, assume_unique=True)
         rows = self._cache.get(f)

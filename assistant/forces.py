@@ -7,6 +7,7 @@ Kent Police" instead of answering from the closest force it has.
 
 from __future__ import annotations
 
+import functools
 import re
 
 KNOWN_FORCES = (
@@ -27,6 +28,7 @@ ALIASES = {
 }
 
 
+@functools.lru_cache(maxsize=8192)  # a name per corpus force: re's own cache (512) thrashed at 1,000 forces
 def _pattern(name: str) -> re.Pattern[str]:
     words = r"[\s-]+".join(re.escape(w) for w in re.split(r"[\s-]+", name))
     return re.compile(rf"\b{words}\b", re.I)

@@ -24,6 +24,7 @@ import Stemmer
 from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.corpus import Corpus, CorpusCache, load_or_build
+from assistant.coverage import Signals, best_per_force
 from assistant.embedder import Embedder
 from assistant.extractive import document_frequencies
 from assistant.filters import FilterIndex, Filters
@@ -127,6 +128,7 @@ class HybridRetriever:
         }
         self._filter_index = FilterIndex(passages)
         self.boilerplate = corpus.boilerplate
+        self._boilerplate = np.asarray(corpus.boilerplate, dtype=np.float64)
         self._force_names = names_pattern(list(self.values["forces"].values()))
         self._proximity: Proximity | None = None  # built on first re-score
         # The chunk that carries on the same section, for each passage that has one.
@@ -289,7 +291,7 @@ class HybridRetriever:
                 key=lambda p: -p.score,
             )
         if cover and ranked and self.config.use_force_coverage:
-            ranked = self._cover(expanded, vector, filters, ranked, cover)
+            ranked = self._cover(expanded, vector, filters, ranked, cover, limit=k)
         return ranked[:k]
 
     def _continue_sections(self, ranked: list[Passage], filters: Filters) -> list[Passage]:
@@ -306,18 +308,30 @@ class HybridRetriever:
                 out[nxt.id] = replace(out.get(nxt.id, nxt), score=floor)
         return sorted(out.values(), key=lambda p: -p.score)
 
-    def _cover(self, query: str, vector: np.ndarray, filters: Filters, ranked: list[Passage], forces: list[str]) -> list[Passage]:
-        """Put each covered force's best passage first, if it is close enough to the best."""
-        bar = self.config.force_keep * ranked[0].score
-        firsts = []
-        # One pass over the corpus per signal, then a slice per force.
-        scores = self.bm25_scores(query) if self.config.use_bm25 else None
-        cosines = self._vectors @ vector if self.config.use_dense else None
-        for force in forces:
-            candidates = self.candidates(query, vector, filters.with_forces([force]), self.config.per_force, scores, cosines)
-            own = self.rescore(candidates, vector, query)
-            if own and own[0].score >= bar:
-                firsts.append(own[0])
-        firsts.sort(key=lambda p: -p.score)
+    def _cover(self, query: str, vector: np.ndarray, filters: Filters, ranked: list[Passage],
+               forces: list[str], limit: int | None = None) -> list[Passage]:
+        """Put each covered force's best passage first, if it scores at least `force_keep` of
+        the best; only the `limit` best such forces are needed (assistant/coverage.py)."""
+        w = self.config
+        index = self._filter_index
+        signals = Signals(
+            groups=index.force_column, allowed=index.rows(filters.with_forces(forces)),
+            bm25=self.bm25_scores(query) if w.use_bm25 else None,
+            cosines=self._vectors @ vector if w.use_dense else None,
+            boilerplate=self._boilerplate, per_force=w.per_force, rrf_k=w.rrf_k,
+            weight_bm25=w.weight_bm25, weight_dense=w.weight_dense, weight_fused=w.weight_fused,
+            penalty=w.boilerplate_penalty, rescore=w.use_rescore,
+        )
+        near = None
+        if w.use_rescore and (w.weight_phrase or w.weight_sentence):
+            proximity = self.proximity()
+
+            def near(rows: np.ndarray) -> np.ndarray:
+                pairs = np.array(proximity.scores(query, rows)).reshape(-1, 2)
+                return w.weight_phrase * pairs[:, 0] + w.weight_sentence * pairs[:, 1]
+
+        bar = w.force_keep * ranked[0].score
+        best = best_per_force(signals, near, w.weight_phrase + w.weight_sentence, bar, limit)
+        firsts = [replace(self.passages[row], score=score) for row, score in best]
         seen = {p.id for p in firsts}
         return firsts + [p for p in ranked if p.id not in seen]
