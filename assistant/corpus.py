@@ -2,16 +2,17 @@
 
 Chroma (embedded, or a shared server) is the source of truth: passages, their vectors and
 the report registry. Queries also need state derived from *all* passages: the passage table
-and vectors in memory (re-scoring, filters, per-force search), the BM25 index, the acronym
-glossary, boilerplate shares and word document frequencies; the topic check needs vectors of
-the corpus' words. Deriving it at 1,000 reports (~84k chunks) means reading every row from
+and vectors in memory (re-scoring, filters, per-force search), the BM25 index, the word
+proximity arrays, the acronym glossary, boilerplate shares and word document
+frequencies; the topic check needs vectors of the corpus' words. Deriving it at 1,000 reports (~84k chunks) means reading every row from
 Chroma and tokenising it all, minutes per start; so it lives in a local cache, even when the
 index is on a server (each machine keeps its own copy, rebuilt from the server's chunks):
 
     <cache_dir, default index_dir/derived>/<store>/<index_name>/
         <fingerprint>/      one snapshot: manifest.json (written last: marks it complete),
                             passages.json, vectors.npy and bm25/ (memory-mapped on load),
-                            derived.json (glossary, boilerplate shares, document frequencies)
+                            derived.json (glossary, boilerplate shares, document frequencies),
+                            proximity/ (word pairs and sentence words, memory-mapped)
         words.npz           word vectors for the topic check, grown as new words appear
 
 The fingerprint hashes the registry (doc_id, sha256 and chunk count of every report), the
@@ -43,13 +44,15 @@ import bm25s
 import numpy as np
 
 from assistant.glossary import Glossary
+from assistant.proximity import Proximity
 from assistant.records import Passage
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bumped when the snapshot layout changes
+FORMAT = 2  # bumped when the snapshot layout changes
 # Modules whose code shapes the derived state: editing one invalidates every snapshot.
-_SOURCES = ("corpus.py", "retrieve.py", "glossary.py", "extractive.py", "records.py", "store.py")
+_SOURCES = ("corpus.py", "retrieve.py", "glossary.py", "extractive.py", "records.py", "store.py",
+            "proximity.py", "sentences.py")
 _ROW_FIELDS = [f.name for f in fields(Passage) if f.name != "score"]
 Registry = dict[str, tuple[str, int]]  # doc_id -> (sha256, chunks)
 
@@ -64,6 +67,7 @@ class Corpus:
     glossary: Glossary
     boilerplate: list[float]  # per passage, share of its sentences other reports repeat
     df: Counter[str]  # passages per content word (extractive.terms)
+    proximity: Proximity | None = None  # word pairs and sentence words (None: built on first use)
     registry: Registry = field(default_factory=dict)  # the reports it was built from
     fingerprint: str = ""
     origin: str = "built"  # "loaded" from the cache, "built" from scratch, "updated" from a previous snapshot
@@ -205,6 +209,8 @@ def _save(corpus: Corpus, folder: Path) -> None:
     np.save(folder / "vectors.npy", np.asarray(corpus.vectors, dtype=np.float32))
     if corpus.bm25 is not None:
         corpus.bm25.save(str(folder / "bm25"), show_progress=False)
+    if corpus.proximity is not None:
+        corpus.proximity.save(folder / "proximity")
     derived = {
         # A list, not a dict of sets: expansion order follows first definition, as when built.
         "glossary": [[acronym, sorted(forms)] for acronym, forms in corpus.glossary.long.items()],
@@ -236,11 +242,12 @@ def _load(folder: Path) -> Corpus:
         bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True, show_progress=False)
         if int(bm25.scores["num_docs"]) != rows:
             raise ValueError(f"BM25 index holds {bm25.scores['num_docs']} documents, expected {rows}")
+    proximity = Proximity.load(folder / "proximity", rows) if rows else None
     glossary = Glossary(words=derived["glossary_words"])
     for acronym, forms in derived["glossary"]:
         glossary.long[acronym] = set(forms)
     registry = {doc_id: (sha, chunks) for doc_id, (sha, chunks) in manifest["registry"].items()}
-    return Corpus(passages, vectors, bm25, glossary, derived["boilerplate"], Counter(derived["df"]),
+    return Corpus(passages, vectors, bm25, glossary, derived["boilerplate"], Counter(derived["df"]), proximity,
                   registry, manifest["fingerprint"], origin="loaded")
 
 

@@ -14,13 +14,17 @@ Words are `extractive.terms` (stopwords out, plural s off), so both sides fold a
 Pairs never cross punctuation: "Cheshire, Lancashire" is a list, not a phrase.
 
 Storage is flat numpy arrays (word ids, pair codes, offsets per passage), about 2 kB a
-passage; Python sets of strings took 22 kB, too much for a corpus of many reports.
+passage; Python sets of strings took 22 kB, too much for a corpus of many reports. Building
+them tokenises every passage (~20 s at 1,000 reports), so the corpus cache keeps them
+(`save` / `load`, memory-mapped) with the rest of the derived state.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -83,6 +87,27 @@ class Proximity:
         self.word_offsets = np.array(word_offsets, dtype=np.int64)
         self.df = np.bincount(np.array(seen, dtype=np.int64), minlength=len(self.vocab))
         self.pair_keys, self.pair_df = np.unique(self.pairs, return_counts=True)
+
+    _ARRAYS = ("pairs", "pair_offsets", "words", "word_sentence", "word_offsets", "df", "pair_keys", "pair_df")
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self._ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name))
+        (folder / "vocab.json").write_text(json.dumps(list(self.vocab)))  # ids are list positions
+
+    @classmethod
+    def load(cls, folder: Path, rows: int) -> Proximity:
+        """The saved arrays, memory-mapped; `rows` is the passage count it must cover."""
+        self = cls.__new__(cls)
+        self.vocab = {word: i for i, word in enumerate(json.loads((folder / "vocab.json").read_text()))}
+        for name in self._ARRAYS:
+            setattr(self, name, np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")))
+        self.n = len(self.pair_offsets) - 1
+        if self.n != rows or len(self.word_offsets) != rows + 1 or len(self.df) != len(self.vocab):
+            raise ValueError(f"proximity arrays cover {self.n} passages and {len(self.df)} words, "
+                             f"expected {rows} passages and {len(self.vocab)} words")
+        return self
 
     def _ids(self, text: str) -> list[int]:
         return [self.vocab.setdefault(t, len(self.vocab)) for t in terms(text)]

@@ -107,6 +107,7 @@ def build_corpus(passages: list[Passage], vectors: np.ndarray) -> Corpus:
         glossary=Glossary.from_texts(p.text for p in passages),
         boilerplate=boilerplate_shares(passages),
         df=document_frequencies(p.text for p in passages),
+        proximity=Proximity(passages),
     )
 
 
@@ -130,7 +131,7 @@ class HybridRetriever:
         self.boilerplate = corpus.boilerplate
         self._boilerplate = np.asarray(corpus.boilerplate, dtype=np.float64)
         self._force_names = names_pattern(list(self.values["forces"].values()))
-        self._proximity: Proximity | None = None  # built on first re-score
+        self._proximity: Proximity | None = corpus.proximity  # else built on first re-score
         # The chunk that carries on the same section, for each passage that has one.
         ordered = sorted(passages, key=lambda p: (p.doc_id, p.chunk_index))
         self._next: dict[str, Passage] = {

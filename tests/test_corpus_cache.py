@@ -61,6 +61,9 @@ def same_corpus(x: Corpus, y: Corpus) -> None:
     assert np.array_equal(np.asarray(x.vectors), np.asarray(y.vectors))
     assert x.boilerplate == y.boilerplate and x.df == y.df
     assert list(x.glossary.long.items()) == list(y.glossary.long.items())
+    assert x.proximity.vocab == y.proximity.vocab
+    for name in x.proximity._ARRAYS:
+        assert np.array_equal(getattr(x.proximity, name), getattr(y.proximity, name)), name
     for q in QUESTIONS:  # the BM25 indexes score every passage alike (token ids may differ)
         words = bm25s.tokenization.convert_tokenized_to_string_list(bm25s.tokenize(q, stopwords="en", show_progress=False))[0]
         assert np.array_equal(x.bm25.get_scores(words), y.bm25.get_scores(words))
@@ -119,7 +122,8 @@ def test_next_ingest_rebuilds_from_the_previous_state(pair, bundled):
 
 
 @pytest.mark.parametrize("damaged", ["manifest.json", "passages.json", "vectors.npy", "derived.json",
-                                     "bm25/data.csc.index.npy", "bm25/vocab.index.json"])
+                                     "bm25/data.csc.index.npy", "bm25/vocab.index.json",
+                                     "proximity/pairs.npy", "proximity/vocab.json"])
 def test_damaged_cache_is_ignored_and_rebuilt(pair, make_assistant, damaged):
     first = results(pair)
     (folder,) = snapshots(pair)
@@ -135,6 +139,9 @@ def test_missing_files_are_rebuilt_too(pair, make_assistant):
     _ = pair.retriever
     (folder,) = snapshots(pair)
     shutil.rmtree(folder / "bm25")
+    assert make_assistant(index_dir=pair.settings.index_dir).retriever.corpus.origin == "built"
+    (folder,) = snapshots(pair)
+    shutil.rmtree(folder / "proximity")
     assert make_assistant(index_dir=pair.settings.index_dir).retriever.corpus.origin == "built"
 
 
