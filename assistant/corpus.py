@@ -77,6 +77,10 @@ class Corpus:
 Build = Callable[[list[Passage], np.ndarray], Corpus]
 
 
+class OlderFormat(ValueError):
+    """A snapshot laid out by another version of this module."""
+
+
 def registry_of(store) -> Registry:
     return {r.doc_id: (r.sha256, r.chunks) for r in store.reports()}
 
@@ -168,6 +172,10 @@ class CorpusCache:
             if corpus.fingerprint != key:
                 raise ValueError(f"manifest fingerprint {corpus.fingerprint} in folder {key}")
             return corpus
+        except OlderFormat as exc:  # written by another version of this code: expected after an upgrade
+            log.info("derived-state cache %s has %s; rebuilding it", folder, exc)
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
         except Exception as exc:  # any damage: the cache is only a cache
             log.warning("derived-state cache %s is unreadable (%s); rebuilding it", folder, exc)
             shutil.rmtree(folder, ignore_errors=True)
@@ -227,7 +235,7 @@ def _save(corpus: Corpus, folder: Path) -> None:
 def _load(folder: Path) -> Corpus:
     manifest = json.loads((folder / "manifest.json").read_text())
     if manifest["format"] != FORMAT:
-        raise ValueError(f"format {manifest['format']}, expected {FORMAT}")
+        raise OlderFormat(f"format {manifest['format']}, expected {FORMAT}")
     columns = json.loads((folder / "passages.json").read_text())
     passages = [Passage(*row) for row in zip(*(columns[name] for name in _ROW_FIELDS))]
     # Memory-mapped (shared by processes, paged in on use), seen as a plain array: np.memmap

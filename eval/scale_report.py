@@ -89,6 +89,7 @@ def markdown(results: dict[str, Any]) -> str:
                     f"same run, median of {base['repeat']} interleaved runs)",
                 "", "| pipeline | seconds | report chars/s | chunks/s | embedded word pieces/s |", "|---|---:|---:|---:|---:|"]
         for name, label in (("ours", f"ours ({base['precision']})"), ("ours_float32", "ours (float32)"),
+                            ("llama_index_fit", "llama-index, chunks that fit the window"),
                             ("llama_index", "llama-index default")):
             if name in pipes:
                 f = pipes[name]
@@ -97,6 +98,10 @@ def markdown(results: dict[str, Any]) -> str:
         ratio = base["ratio_ours_over_llama"]
         out.append(f"\nours / llama-index: embedded word pieces/s ×{ratio['embedded_pieces_per_s']:.2f}, "
                    f"chunks/s ×{ratio['chunks_per_s']:.2f}, report chars/s ×{ratio['report_chars_per_s']:.2f}.")
+        fit = base.get("ratio_ours_over_llama_fit")
+        if fit:
+            out.append(f"ours / llama-index with chunks that fit (embeds all the text, as ours does): report chars/s "
+                       f"×{fit['report_chars_per_s']:.2f}, embedded word pieces/s ×{fit['embedded_pieces_per_s']:.2f}.")
     last = rows[-1] if rows else None
     if last and last["ingest"].get("slices"):
         out += ["", f"## Ingest rate as the index grows ({last['size']:,} reports, in timed slices)", "",
@@ -133,6 +138,11 @@ def targets(results: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
         r = results["baseline"]["ratio_ours_over_llama"]["embedded_pieces_per_s"]
         lines.append(f"- ingest ×{r:.2f} llama-index's default in embedded word pieces/s (target ≥ "
                      f"{TARGET_INGEST_RATIO}): {'met' if r >= TARGET_INGEST_RATIO else 'NOT met'}")
+        fit = results["baseline"].get("ratio_ours_over_llama_fit")
+        if fit:
+            f = fit["report_chars_per_s"]
+            lines.append(f"- ingest ×{f:.2f} llama-index with chunks that fit the window, in report chars/s (target ≥ "
+                         f"{TARGET_INGEST_RATIO}): {'met' if f >= TARGET_INGEST_RATIO else 'NOT met'}")
     if "load" in last:
         lines.append(f"- load test errors: {last['load']['errors']} (target 0)")
     return lines

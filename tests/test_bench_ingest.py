@@ -22,7 +22,7 @@ def test_bench_ingest_one_file(tmp_path: Path, embedder, make_assistant) -> None
 
     result = json.loads(out.read_text())
     pipelines = result["pipelines"]
-    assert {"ours", "llama_index"} <= set(pipelines)
+    assert {"ours", "llama_index", "llama_index_fit"} <= set(pipelines)
     assert ("ours_float32" in pipelines) == (embedder.precision != "float32")
     window = embedder.max_tokens - embedder.special_tokens
     for figures in pipelines.values():
@@ -34,6 +34,10 @@ def test_bench_ingest_one_file(tmp_path: Path, embedder, make_assistant) -> None
     # Same files, so the same report text on every side; llama-index embeds only part of it.
     assert len({f["report_chars"] for f in pipelines.values()}) == 1
     assert pipelines["llama_index"]["embedded_chars"] < pipelines["llama_index"]["report_chars"]
+    # ...unless its chunks fit the window: then (almost) every character is embedded.
+    fit = pipelines["llama_index_fit"]
+    assert fit["embedded_chars"] > 0.9 * fit["chars"] and fit["chunks"] > pipelines["llama_index"]["chunks"]
+    assert set(result["ratio_ours_over_llama_fit"]) >= {"seconds", "report_chars_per_s"}
     assert set(result["ratio_ours_over_llama"]) >= {"seconds", "report_chars_per_s", "chunks_per_s",
                                                     "embedded_pieces_per_s"}
 
