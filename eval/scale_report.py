@@ -178,7 +178,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
                      "-o", markersize=3, label=f"{r['size']:,} reports")
     ing.set(xlabel="chunks in the index", ylabel="chunks/s", title="Ingest rate as the index grows")
     ing.set_ylim(bottom=0)
-    ing.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ing.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0"))
     ing.legend(fontsize=8)
     for label, get, style in (("ingest", lambda r: r["ingest"]["peak_rss_mb"], "-o"),
                               ("query (restart)", lambda r: r["restart"]["peak_rss_mb"], "--s"),
