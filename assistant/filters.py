@@ -89,17 +89,15 @@ class Filters:
         return Filters(tuple(forces), self.report_types, self.areas, self.years, self.case_studies, self.recommendations)
 
 
-_NO_ROWS = np.zeros(0, dtype=np.int64)
 _CACHED_FILTERS = 256  # users reuse filters; bounded so odd ones cannot grow it forever
 
 
 class FilterIndex:
     """Which passages a filter accepts, without a Python call per passage.
 
-    Metadata is held as arrays, and each force's rows are grouped once: a comparative
-    question filters once per force, and a large corpus has hundreds of forces, so a
-    per-force filter costs a lookup, not a pass over every chunk. Same result as
-    `Filters.accepts` (a test holds them equal).
+    Metadata is held as arrays of codes; a filter is a few vectorised comparisons (forces
+    through a lookup table, as a comparative question names every force, 1,000 at scale).
+    Same result as `Filters.accepts` (a test holds them equal).
     """
 
     def __init__(self, passages: list[Passage]):
@@ -112,17 +110,14 @@ class FilterIndex:
         self.has_year = np.array([p.year is not None for p in passages], dtype=bool)
         self.case_study = np.array([p.is_case_study for p in passages], dtype=bool)
         self.recommendation = np.array([p.is_recommendation for p in passages], dtype=bool)
-        column, codes = self._names["force"]
-        self.force_column = column  # a code per passage: its force
-        order = np.argsort(column, kind="stable")  # rows of each force, ascending, in one sort
-        bounds = np.searchsorted(column[order], np.arange(len(codes) + 1))
-        self._force_rows = {name: order[bounds[c] : bounds[c + 1]] for name, c in codes.items()}
+        self.force_column = self._names["force"][0]  # a code per passage: its force
         self._cache: dict[Filters, np.ndarray] = {}
 
-    def _among(self, field: str, values: tuple[str, ...]) -> np.ndarray:
+    def _among(self, field: str, values: Iterable[str]) -> np.ndarray:
         column, codes = self._names[field]
-        wanted = [codes[v.lower()] for v in values if v.lower() in codes]
-        return np.isin(column, wanted)
+        wanted = np.zeros(len(codes) + 1, dtype=bool)  # a lookup table by code
+        wanted[[codes[v.lower()] for v in values if v.lower() in codes]] = True
+        return wanted[column]
 
     def mask(self, f: Filters) -> np.ndarray:
         """Boolean array: which passages the filter accepts."""
@@ -143,15 +138,8 @@ class FilterIndex:
         if not f.active:
             return None
         if f.forces:
-            names = list(dict.fromkeys(v.lower() for v in f.forces))
-            if len(names) == 1:
-                own = self._force_rows.get(names[0], _NO_ROWS)
-            else:  # a lookup table: comparative questions cover every force, 1,000 at scale
-                column, codes = self._names["force"]
-                wanted = np.zeros(len(codes) + 1, dtype=bool)
-                wanted[[codes[n] for n in names if n in codes]] = True
-                own = np.flatnonzero(wanted[column])
-            rest = self.rows(f.with_forces([]))  # the other conditions, cached once for all forces
+            own = np.flatnonzero(self._among("force", f.forces))
+            rest = self.rows(f.with_forces([]))  # the other conditions (cached)
             return own if rest is None else np.intersect1d(own, rest, assume_unique=True)
         rows = self._cache.get(f)
         if rows is None:

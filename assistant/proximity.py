@@ -53,6 +53,19 @@ def _segments(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nda
     return np.arange(lengths.sum()) - np.repeat(firsts, lengths) + np.repeat(starts, lengths), owner
 
 
+def _matches(offsets: np.ndarray, entries: np.ndarray, rows: np.ndarray,
+             weighted: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of the given rows' slices that are keys of `weighted` ((key, weight),
+    keys ascending): their flat positions, their row (0..), and their weights."""
+    keys = np.array([k for k, _ in weighted], dtype=entries.dtype)
+    values = np.array([w for _, w in weighted])
+    flat, owner = _segments(offsets, rows)
+    got = entries[flat]
+    pos = np.minimum(np.searchsorted(keys, got), len(keys) - 1)
+    hit = keys[pos] == got
+    return flat[hit], owner[hit], values[pos[hit]]
+
+
 class Proximity:
     """Per-passage word pairs and sentence words, with their document frequencies."""
 
@@ -138,26 +151,16 @@ class Proximity:
         return [(float(a), float(b)) for a, b in zip(phrase, best)]
 
     def _phrase(self, at: np.ndarray, pair_weights: list[tuple[int, float]]) -> np.ndarray:
-        keys = np.array([c for c, _ in pair_weights], dtype=np.int64)
-        values = np.array([w for _, w in pair_weights])
-        flat, owner = _segments(self.pair_offsets, at)
-        got = self.pairs[flat]
-        pos = np.minimum(np.searchsorted(keys, got), len(keys) - 1)
-        hit = keys[pos] == got
-        return np.bincount(owner[hit], weights=values[pos[hit]], minlength=len(at))
+        _, owner, weights = _matches(self.pair_offsets, self.pairs, at, pair_weights)
+        return np.bincount(owner, weights=weights, minlength=len(at))
 
     def _best_sentence(self, at: np.ndarray, known: list[tuple[int, float]]) -> np.ndarray:
-        keys = np.array([i for i, _ in known], dtype=np.int32)
-        values = np.array([w for _, w in known])
-        flat, owner = _segments(self.word_offsets, at)
-        got = self.words[flat]
-        pos = np.minimum(np.searchsorted(keys, got), len(keys) - 1)
-        hit = keys[pos] == got
+        flat, owner, weights = _matches(self.word_offsets, self.words, at, known)
         best = np.zeros(len(at))
-        if hit.any():
-            sentence, inverse = np.unique(self.word_sentence[flat][hit], return_inverse=True)
-            sums = np.bincount(inverse, weights=values[pos[hit]], minlength=len(sentence))
+        if len(flat):
+            sentence, inverse = np.unique(self.word_sentence[flat], return_inverse=True)
+            sums = np.bincount(inverse, weights=weights, minlength=len(sentence))
             row_of = np.zeros(len(sentence), dtype=np.int64)
-            row_of[inverse] = owner[hit]  # a sentence's entries all belong to one row
+            row_of[inverse] = owner  # a sentence's entries all belong to one row
             np.maximum.at(best, row_of, sums)
         return best

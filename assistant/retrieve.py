@@ -128,10 +128,10 @@ class HybridRetriever:
             "areas": {p.area.lower(): p.area for p in passages},
         }
         self._filter_index = FilterIndex(passages)
-        self.boilerplate = corpus.boilerplate
         self._boilerplate = np.asarray(corpus.boilerplate, dtype=np.float64)
         self._force_names = names_pattern(list(self.values["forces"].values()))
-        self._proximity: Proximity | None = corpus.proximity  # else built on first re-score
+        # build_corpus and the cache always supply it; a hand-made Corpus may not.
+        self._proximity = corpus.proximity if corpus.proximity is not None else Proximity(passages)
         # The chunk that carries on the same section, for each passage that has one.
         ordered = sorted(passages, key=lambda p: (p.doc_id, p.chunk_index))
         self._next: dict[str, Passage] = {
@@ -226,24 +226,25 @@ class HybridRetriever:
             return [c.passage for c in candidates]
         top_bm25 = max(c.bm25 for c in candidates) or 1.0
         w = self.config
-        at = [self.by_id[c.passage.id] for c in candidates]
-        near = self.proximity().scores(query, at) if (w.weight_phrase or w.weight_sentence) else [(0.0, 0.0)] * len(at)
+        at = np.array([self.by_id[c.passage.id] for c in candidates], dtype=np.int64)
+        near = self.proximity_bonus(query, at)
         rows = []
-        for c, i, (phrase, sentence) in zip(candidates, at, near):
+        for c, i, bonus in zip(candidates, at.tolist(), near.tolist()):
             cosine = float(self._vectors[i] @ vector)
             score = w.weight_bm25 * c.bm25 / top_bm25 + w.weight_dense * cosine + w.weight_fused * c.fused * w.rrf_k
-            score += w.weight_phrase * phrase + w.weight_sentence * sentence
-            score -= w.boilerplate_penalty * self.boilerplate[i]
+            score += bonus - w.boilerplate_penalty * self._boilerplate[i]
             rows.append(replace(c.passage, score=round(score, 4)))
         rows.sort(key=lambda p: -p.score)
         return rows
 
-    def proximity(self) -> Proximity:
-        """Word pairs and sentence words of every passage, built on first use."""
-        with self._lock:
-            if self._proximity is None:
-                self._proximity = Proximity(self.passages)
-            return self._proximity
+    def proximity_bonus(self, query: str, rows: np.ndarray) -> np.ndarray:
+        """Weighted word proximity (phrase pairs, best sentence) of the passages at `rows`;
+        at most `weight_phrase + weight_sentence` each."""
+        w = self.config
+        if not (w.weight_phrase or w.weight_sentence) or not len(rows):
+            return np.zeros(len(rows))
+        pairs = np.array(self._proximity.scores(query, rows)).reshape(-1, 2)
+        return w.weight_phrase * pairs[:, 0] + w.weight_sentence * pairs[:, 1]
 
     def cosine(self, passage_id: str, vector: np.ndarray) -> float:
         return float(self._vectors[self.by_id[passage_id]] @ vector)
@@ -325,12 +326,7 @@ class HybridRetriever:
         )
         near = None
         if w.use_rescore and (w.weight_phrase or w.weight_sentence):
-            proximity = self.proximity()
-
-            def near(rows: np.ndarray) -> np.ndarray:
-                pairs = np.array(proximity.scores(query, rows)).reshape(-1, 2)
-                return w.weight_phrase * pairs[:, 0] + w.weight_sentence * pairs[:, 1]
-
+            near = lambda rows: self.proximity_bonus(query, rows)  # noqa: E731
         bar = w.force_keep * ranked[0].score
         best = best_per_force(signals, near, w.weight_phrase + w.weight_sentence, bar, limit)
         firsts = [replace(self.passages[row], score=score) for row, score in best]
