@@ -8,6 +8,7 @@ import sys
 
 from assistant import Assistant
 from assistant.records import Answer, Passage
+from assistant.embedder import ModelNotFound
 from assistant.store import StoreUnavailable
 
 EXIT_UNAVAILABLE = 4  # the configured Chroma server does not answer
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
             for n, p in enumerate(passages if not args.json else [], start=1):
                 print(f"{_citation_line(n, p)}  score={p.score:.3f}\n    {p.text[:300]}\n")
-    except ValueError as exc:  # bad question, unknown filter value, LLM not configured
+    except (ValueError, ModelNotFound) as exc:  # bad question or filter, LLM or model not there
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -24,6 +24,10 @@ PRECISIONS = ("auto", "float32", "bfloat16", "int8")
 _NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # x86 CPUs that multiply bf16 in hardware
 
 
+class ModelNotFound(RuntimeError):
+    """The configured embedding model is neither a local directory nor in the local cache."""
+
+
 def _cpu_flags() -> set[str]:
     try:
         text = Path("/proc/cpuinfo").read_text()

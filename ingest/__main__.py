@@ -15,6 +15,7 @@ from rich.table import Table
 
 from assistant import Assistant
 from assistant.records import IngestReport
+from assistant.embedder import ModelNotFound
 from assistant.store import StoreUnavailable
 from ingest.lock import IndexBusy
 
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except IndexBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
+    except ModelNotFound as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print_summary(report, Console(stderr=False))
     return 0 if report.ok else 1
 

@@ -89,6 +89,17 @@ def test_cli_subprocess_never_shows_a_traceback(bundled):
     assert b'"text": "' in run.stdout
 
 
+@pytest.mark.parametrize("command", [["-m", "assistant", "search", "custody"], ["-m", "ingest", "--quiet", "data/reports"]])
+def test_missing_embedding_model_is_one_error_line(tmp_path, command):
+    """A model directory that is not there (settings typo): a message naming the setting."""
+    env = {**os.environ, "EA_INDEX_DIR": str(tmp_path / "index"), "EA_EMBEDDING__MODEL": str(tmp_path / "no-model"),
+           "PYTHONPATH": str(REPO_ROOT)}
+    run = subprocess.run([sys.executable, *command], cwd=REPO_ROOT, env=env, capture_output=True, timeout=600)
+    assert run.returncode == 2 and b"Traceback" not in run.stderr, run.stderr[-2000:]
+    last = run.stderr.decode().splitlines()[-1]
+    assert last.startswith("error: embedding model") and "EA_EMBEDDING__MODEL" in last
+
+
 # -- files ----------------------------------------------------------------------------------
 
 
