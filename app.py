@@ -18,11 +18,10 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import Assistant
-from assistant.settings import SUPPORTED_SUFFIXES, Settings
-from assistant.store import StoreUnavailable
-from ingest.lock import IndexBusy
+from assistant.errors import AssistantError, IndexBusy
+from assistant.settings import SUPPORTED_SUFFIXES, Settings, get_settings
 from ui import views
-from ui.endpoints import Endpoints, _years
+from ui.endpoints import Endpoints, form_filters
 
 CSS = """
 .sources { font-size: 0.92em; }
@@ -78,16 +77,18 @@ class App:
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
-        filters = dict(forces=forces or [], report_types=report_types or [], areas=areas or [],
-                       years=_years(year_from or None, year_to or None), case_studies=bool(case_studies),
-                       recommendations=bool(recommendations))
+        try:
+            filters = form_filters(forces, report_types, areas, year_from or None, year_to or None, case_studies,
+                                   recommendations)
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
         caption = views.filters_caption(filters)
         shown = views.esc_markdown(question) + (f"\n\n{caption}" if caption else "")
         history += [{"role": "user", "content": shown}, {"role": "assistant", "content": SEARCHING}]
         yield history, "", gr.update(), gr.update(value=None, interactive=False)
         try:
-            answer = self.a.ask(question, mode=mode, k=int(k), **filters)
-        except ValueError as exc:  # bad filter, bad question, LLM not configured: say so in the chat
+            answer = self.a.ask(question, mode=mode, k=int(k), filters=filters)
+        except AssistantError as exc:  # bad question, LLM down or not configured: say so in the chat
             history[-1] = {"role": "assistant", "content": f"⚠️ {views.esc_markdown(str(exc))}"}
             yield history, "", gr.update(), gr.update()
             return
@@ -100,7 +101,7 @@ class App:
     def case_studies(self, topic, k, forces):
         try:
             cases = self.a.case_studies(topic or "", k=int(k), forces=forces or None)
-        except ValueError as exc:
+        except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
         status = f"{len(cases)} case studies, most relevant first." if cases else "No case study in the reports deals with this topic."
         export = self._export(views.cases_csv(cases), "case-studies", ".csv") if cases else None
@@ -109,7 +110,7 @@ class App:
     def compare(self, theme, forces):
         try:
             comparison = self.a.compare(theme or "", forces=forces or None)
-        except ValueError as exc:
+        except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
         export = self._export(views.comparison_csv(comparison), "comparison", ".csv")
         return views.comparison_html(comparison), gr.update(value=export, interactive=True)
@@ -141,7 +142,7 @@ class App:
             return gr.update(), f"Not added: {views.esc_markdown(str(exc))}"
         if report.errors:
             dest.unlink(missing_ok=True)
-            return gr.update(), "\n".join(f"Not added: {views.esc_markdown(reason)}" for _, reason in report.errors)
+            return gr.update(), "\n".join(f"Not added: {views.esc_markdown(f.reason)}" for f in report.errors)
         if report.duplicates:
             dest.unlink(missing_ok=True)
             return gr.update(), f"Already in the corpus (same text as {views.esc_markdown(Path(report.duplicates[0][1]).name)})."
@@ -153,7 +154,7 @@ def build_app(a: Assistant) -> gr.Blocks:
     app = App(a)
     s = a.settings
     forces = a.forces()
-    values = a.retriever.values
+    values = a.filter_values()
     llm = bool(s.llm.base_url)
     with gr.Blocks(title="Child protection inspection evidence") as demo:
         gr.Markdown(
@@ -172,8 +173,8 @@ def build_app(a: Assistant) -> gr.Blocks:
                     with gr.Accordion("Filters and settings (apply to the next question)", open=False):
                         with gr.Row():
                             f_forces = gr.Dropdown(forces, multiselect=True, label="Forces", elem_id="ask-forces")
-                            f_types = gr.Dropdown(sorted(values["report_types"].values()), multiselect=True, label="Report type")
-                            f_areas = gr.Dropdown(sorted(values["areas"].values()), multiselect=True, label="Framework area")
+                            f_types = gr.Dropdown(values["report_types"], multiselect=True, label="Report type")
+                            f_areas = gr.Dropdown(values["areas"], multiselect=True, label="Framework area")
                         with gr.Row():
                             y_from = gr.Number(None, label="Year from", precision=0)
                             y_to = gr.Number(None, label="Year to", precision=0)
@@ -230,16 +231,22 @@ def build_app(a: Assistant) -> gr.Blocks:
     return demo
 
 
-def launch(demo: gr.Blocks, s: Settings, **kwargs):
-    """Serve the app with the settings' host, port, auth and queue; `kwargs` go to `launch`."""
-    auth = None
+def credentials(s: Settings) -> tuple[str, str] | None:
+    """The basic-auth pair, or None; refuses a non-loopback address without one (checked
+    before anything slow loads)."""
     if s.app.username and s.app.password.get_secret_value():
-        auth = (s.app.username, s.app.password.get_secret_value())
-    elif not is_loopback(s.server_name):
+        return s.app.username, s.app.password.get_secret_value()
+    if not is_loopback(s.server_name):
         raise SystemExit(
             f"Refusing to listen on {s.server_name} without authentication: set EA_APP__USERNAME and "
             "EA_APP__PASSWORD, or listen on 127.0.0.1."
         )
+    return None
+
+
+def launch(demo: gr.Blocks, s: Settings, **kwargs):
+    """Serve the app with the settings' host, port, auth and queue; `kwargs` go to `launch`."""
+    auth = credentials(s)
     return demo.queue(default_concurrency_limit=s.app.concurrency).launch(
         server_name=s.server_name, server_port=s.server_port, share=False, auth=auth, css=CSS,
         max_file_size=f"{s.max_file_mb:g}mb", allowed_paths=[str(s.app.export_dir)], **kwargs,
@@ -247,9 +254,10 @@ def launch(demo: gr.Blocks, s: Settings, **kwargs):
 
 
 def main() -> None:
+    credentials(get_settings())  # a refused address fails before the model loads
     try:
         a = Assistant.open()
-    except StoreUnavailable as exc:  # a Chroma server named in settings is down: say so, no traceback
+    except AssistantError as exc:  # a Chroma server named in settings is down, no model: one line
         raise SystemExit(f"error: {exc}") from None
     if not a.store.count():
         print("The index is empty: run `python -m ingest` first (scripts/run does it for you).", file=sys.stderr)

@@ -1,4 +1,8 @@
-"""Command line: `python -m assistant ask "..."` and `python -m assistant search "..."`."""
+"""Command line: `python -m assistant ask "..."` and `python -m assistant search "..."`.
+
+Errors are one `error:` line on stderr and an exit code (assistant/errors.py): 2 a bad
+question or argument, 4 the Chroma server is down, 5 the LLM endpoint failed.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,9 @@ import json
 import sys
 
 from assistant import Assistant
-from assistant.records import Answer, Passage
-from assistant.embedder import ModelNotFound
-from assistant.store import StoreUnavailable
-
-EXIT_UNAVAILABLE = 4  # the configured Chroma server does not answer
+from assistant.errors import run_cli
+from assistant.records import MODES, Answer, Filters, Passage
+from assistant.text import printable
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -26,11 +28,11 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m assistant", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="answer a question with cited sentences")
     ask.add_argument("question")
-    ask.add_argument("--mode", choices=["extractive", "llm"], default="extractive")
+    ask.add_argument("--mode", choices=list(MODES), default="extractive")
     _filters(ask)
     search = sub.add_parser("search", help="list the most relevant passages")
     search.add_argument("question")
@@ -43,43 +45,40 @@ def _citation_line(n: int, p: Passage) -> str:
 
 
 def print_answer(answer: Answer) -> None:
-    print(answer.text)
+    print(printable(answer.text))
     if answer.citations:
         print("\nSources:")
         for n, p in enumerate(answer.citations, start=1):
-            print(_citation_line(n, p))
+            print(printable(_citation_line(n, p)))
     elif answer.passages:
         print("\nNearest passages:")
         for n, p in enumerate(answer.passages[:5], start=1):
-            print(_citation_line(n, p))
+            print(printable(_citation_line(n, p)))
+
+
+def run(args: argparse.Namespace) -> int:
+    filters = Filters.build(args.forces, args.report_types, args.areas, tuple(args.years) if args.years else None,
+                            args.case_studies, args.recommendations)
+    a = Assistant.open()
+    if args.command == "ask":
+        answer = a.ask(args.question, mode=args.mode, k=args.k, filters=filters)
+        if args.json:
+            print(printable(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)))
+        else:
+            print_answer(answer)
+        return 0
+    passages = a.search(args.question, k=args.k, filters=filters)
+    if args.json:
+        print(printable(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2)))
+        return 0
+    for n, p in enumerate(passages, start=1):
+        print(printable(f"{_citation_line(n, p)}  score={p.score:.3f}\n    {p.text[:300]}\n"))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    filters = dict(forces=args.forces, report_types=args.report_types, areas=args.areas,
-                   years=tuple(args.years) if args.years else None,
-                   case_studies=args.case_studies, recommendations=args.recommendations)
-    try:
-        a = Assistant.open()
-    except StoreUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    try:
-        if args.command == "ask":
-            answer = a.ask(args.question, mode=args.mode, k=args.k, **filters)
-            print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else "", end="")
-            if not args.json:
-                print_answer(answer)
-        else:
-            passages = a.search(args.question, k=args.k, **filters)
-            if args.json:
-                print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
-            for n, p in enumerate(passages if not args.json else [], start=1):
-                print(f"{_citation_line(n, p)}  score={p.score:.3f}\n    {p.text[:300]}\n")
-    except (ValueError, ModelNotFound) as exc:  # bad question or filter, LLM or model not there
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return run_cli(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Literal
+
+import numpy as np
+
+from assistant.errors import InvalidRequest
+
+Mode = Literal["extractive", "llm"]
+MODES: tuple[Mode, ...] = ("extractive", "llm")
 
 
 @dataclass(frozen=True)
@@ -42,27 +49,145 @@ class Passage:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Passage:
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Report-level facts parsed from a report's text."""
+
+    force: str
+    report_title: str
+    report_type: str
+    published: str | None  # ISO date or year-month of publication, when the report says
+    inspected: str | None  # ISO year-month of the inspection / review fieldwork
+    year: int | None  # fieldwork year, else publication year
 
 
 @dataclass(frozen=True)
-class ReportInfo:
-    """What ingestion learnt about one report file."""
+class ReportInfo(ReportMeta):
+    """An ingested report: its parsed facts plus where it is and what the index holds of it."""
 
     doc_id: str
     source: str
     sha256: str
-    format: str
-    force: str
-    report_title: str
-    report_type: str
-    published: str | None
-    inspected: str | None
-    year: int | None
+    format: str  # "text", "html" or "pdf"
     chunks: int
+
+
+@dataclass(frozen=True)
+class IngestFailure:
+    """A file an ingest could not take, and why (one line, for the user)."""
+
+    source: str
+    reason: str
+
+
+def _names(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    return tuple(v.strip() for v in values if v and v.strip())
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which passages a question may draw on (empty = no restriction). Names are the
+    corpus' own spelling once the planner has checked them."""
+
+    forces: tuple[str, ...] = ()
+    report_types: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    years: tuple[int, int] | None = None  # inclusive range of the inspection year
+    case_studies: bool = False
+    recommendations: bool = False
+
+    @classmethod
+    def build(
+        cls,
+        forces: Iterable[str] | str | None = None,
+        report_types: Iterable[str] | str | None = None,
+        areas: Iterable[str] | str | None = None,
+        years: int | tuple[int, int] | list[int] | None = None,
+        case_studies: bool = False,
+        recommendations: bool = False,
+    ) -> Filters:
+        """Validate and normalise user-facing filter arguments."""
+        span: tuple[int, int] | None = None
+        if years is not None and years != ():
+            if isinstance(years, int):
+                span = (years, years)
+            else:
+                values = [int(y) for y in years]
+                if not values or len(values) > 2:
+                    raise InvalidRequest(f"years must be a year or a (first, last) pair, got {years!r}")
+                span = (min(values), max(values))
+        return cls(_names(forces), _names(report_types), _names(areas), span, bool(case_studies), bool(recommendations))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.forces or self.report_types or self.areas or self.years or self.case_studies or self.recommendations)
+
+    def accepts(self, p: Passage) -> bool:
+        if self.forces and p.force.lower() not in {f.lower() for f in self.forces}:
+            return False
+        if self.report_types and p.report_type.lower() not in {t.lower() for t in self.report_types}:
+            return False
+        if self.areas and p.area.lower() not in {a.lower() for a in self.areas}:
+            return False
+        if self.years and not (p.year is not None and self.years[0] <= p.year <= self.years[1]):
+            return False
+        if self.case_studies and not p.is_case_study:
+            return False
+        return not (self.recommendations and not p.is_recommendation)
+
+    def where(self) -> dict | None:
+        """The same filter as a Chroma `where` clause (names must be canonical)."""
+        clauses: list[dict] = []
+        if self.forces:
+            clauses.append({"force": {"$in": list(self.forces)}})
+        if self.report_types:
+            clauses.append({"report_type": {"$in": list(self.report_types)}})
+        if self.areas:
+            clauses.append({"area": {"$in": list(self.areas)}})
+        if self.years:
+            clauses += [{"year": {"$gte": self.years[0]}}, {"year": {"$lte": self.years[1]}}]
+        if self.case_studies:
+            clauses.append({"is_case_study": True})
+        if self.recommendations:
+            clauses.append({"is_recommendation": True})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def with_forces(self, forces: Iterable[str]) -> Filters:
+        return Filters(tuple(forces), self.report_types, self.areas, self.years, self.case_studies, self.recommendations)
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """One question as every stage sees it, planned once (assistant/retrieve/plan.py) and
+    passed from retrieval to the answer."""
+
+    text: str  # the question as searched: cleaned
+    k: int  # passages wanted
+    filters: Filters
+    named: tuple[str, ...] = ()  # corpus forces the question names
+    outside: tuple[str, ...] = ()  # forces it names that the corpus does not cover
+    comparative: bool = False  # asks across forces rather than about one
+    scope: tuple[str, ...] = ()  # forces a comparative answer should cover
+    keywords: str = ""  # the BM25 query: glossary-expanded, without asking words or force names
+    terms: frozenset[str] = frozenset()  # content words that pick sentences (no force names)
+    vector: np.ndarray | None = field(default=None, repr=False)  # the question's embedding
+
+    @property
+    def cover(self) -> tuple[str, ...]:
+        """Forces that should each be represented in the results (comparative questions)."""
+        return self.scope if self.comparative else ()
+
+    @property
+    def prefer(self) -> str | None:
+        """The single force the question is about, whose passages come first."""
+        return self.named[0] if len(self.named) == 1 and not self.comparative else None
 
 
 @dataclass
@@ -73,7 +198,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)  # sources whose hash was known
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, same-as source)
     pruned: list[str] = field(default_factory=list)  # sources removed with --prune
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    errors: list[IngestFailure] = field(default_factory=list)
     chunks_embedded: int = 0
     seconds: float = 0.0
 
@@ -94,7 +219,7 @@ class Answer:
     text: str  # Markdown with [n] markers
     citations: list[Passage]  # numbered 1..n in order of first use
     abstained: bool
-    mode: str = "extractive"
+    mode: Mode = "extractive"
     forces: list[str] = field(default_factory=list)  # forces the cited evidence comes from
     passages: list[Passage] = field(default_factory=list)  # everything retrieved, best first
     notes: list[str] = field(default_factory=list)  # what was removed or flagged, and why

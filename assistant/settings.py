@@ -2,14 +2,12 @@
 
 Values come from (highest first) keyword arguments, environment variables prefixed
 `EA_` (nested fields with `__`, e.g. `EA_CHUNK__MAX_TOKENS=200`), a `.env` file, then the
-defaults below. `Settings.index_name()` hashes everything that shapes the stored vectors
-into the collection name, so changing the model or chunking never reuses a stale index.
+defaults below. `assistant.index.naming.index_name` hashes everything that shapes the stored
+vectors into the collection name, so changing the model or chunking never reuses a stale index.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import tempfile
@@ -115,6 +113,11 @@ class RetrievalSettings(BaseModel):
     boilerplate_penalty: float = Field(
         default=0.6, ge=0, description="subtracted x the share of a passage other reports repeat."
     )
+    boilerplate_min_chars: int = Field(
+        default=40, ge=0,
+        description="sentences shorter than this never count as repeated boilerplate (headings, "
+        "'This is good practice.').",
+    )
     per_force: int = Field(default=10, gt=0, description="candidates per force for comparative questions.")
     # Component switches, so the eval can measure what each part contributes (ablations).
     use_bm25: bool = Field(default=True, description="keyword retriever on.")
@@ -148,6 +151,50 @@ class AnswerSettings(BaseModel):
         default=0.35, ge=0, le=1,
         description="LLM mode: a sentence's content words must appear in its cited passage at "
         "this share or it is flagged as unsupported.",
+    )
+    min_meaning: float = Field(
+        default=0.80, ge=0, le=1,
+        description="LLM mode: a sentence below min_support is still kept when its meaning is this "
+        "close (MiniLM cosine) to a sentence of a cited passage. Calibrated on hand-written "
+        "paraphrases and false claims against a Cheshire passage: off-topic claims and "
+        "contradictions reached 0.71, so only near-restatements in other words (0.8+) are rescued; "
+        "loose paraphrases (0.44-0.6) cannot be told from contradictions by cosine.",
+    )
+    strength_window: int = Field(
+        default=3, gt=0,
+        description="how many top passages are checked for min_coverage (the reports deal with "
+        "the question if one of them does).",
+    )
+    rank_decay: float = Field(
+        default=0.15, ge=0,
+        description="a sentence's score is divided by 1 + rank_decay x its passage's rank: trust "
+        "the ranking, a little.",
+    )
+    length_smoothing: float = Field(
+        default=4.0, ge=0,
+        description="a sentence's matched-word weight is divided by sqrt(its distinct words + this), "
+        "so long sentences do not win by length alone and short ones are not over-rewarded.",
+    )
+    min_sentence_words: int = Field(
+        default=3, ge=1,
+        description="sentences with fewer content words are never quoted (headings, table labels).",
+    )
+
+
+class ParseSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    force_scan_chars: int = Field(
+        default=20000, gt=0,
+        description="with no title naming the force, the force most often named in this many "
+        "leading characters is the report's.",
+    )
+    published_scan_chars: int = Field(
+        default=5000, gt=0, description="a 'Published on' date is looked for in this many leading characters."
+    )
+    fieldwork_scan_chars: int = Field(
+        default=15000, gt=0,
+        description="when the inspection or review took place is looked for in this many leading characters.",
     )
 
 
@@ -241,6 +288,7 @@ class Settings(BaseSettings):
     )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)
+    parse: ParseSettings = Field(default_factory=ParseSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
@@ -295,24 +343,6 @@ class Settings(BaseSettings):
         """A short, collection-name-safe name for the embedding model."""
         name = Path(self.embedding.model).name if self.embedding.model else PACKAGED_MODEL
         return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "model"
-
-    def embedding_precision(self) -> str:
-        """The precision the embedder runs at, with 'auto' resolved for this CPU."""
-        from assistant.embedder import resolve_precision  # no torch import: reads CPU flags
-
-        return resolve_precision(self.embedding.precision, self.embedding.device)
-
-    def index_name(self) -> str:
-        """Collection name suffix: the model plus a hash of what shapes the stored vectors."""
-        shape = {
-            "model": self.embedding.model or PACKAGED_MODEL,
-            "chunk": self.chunk.model_dump(),
-            "chunker": CHUNKER_VERSION,
-        }
-        if self.embedding_precision() != "float32":  # float32 indexes keep their older names
-            shape["precision"] = self.embedding_precision()
-        digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
-        return f"{self.model_label()}-{digest[:10]}"
 
 
 @lru_cache(maxsize=1)

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-import assistant  # noqa: F401  (sets the offline switches before any ML import)
+import assistant.offline  # noqa: F401  (sets the offline switches before any ML import)
 from assistant.api import Assistant
 from eval.baselines import ABLATIONS
 from eval.gold import DEFAULT_GOLD, load_gold

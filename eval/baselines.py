@@ -67,7 +67,7 @@ def assistant_system(name: str, assistant: Assistant) -> System:
     return System(
         name=name,
         search=lambda q, k: [Hit.of(p) for p in assistant.search(q, k)],
-        corpus=lambda: [Hit.of(p) for p in assistant.retriever.passages],
+        corpus=lambda: [Hit.of(p) for p in assistant.pipeline.corpus.passages],
         ask=lambda q: assistant.ask(q),
         warm_up=getattr(assistant, "warm_up", lambda: None),
     )
@@ -103,12 +103,11 @@ class QueryCache:
 
 def use_query_cache(assistant: Assistant, cache: QueryCache) -> Callable[[], None]:
     """Route an assistant's query embeddings through the cache; returns the undo."""
-    retriever = assistant.retriever
-    before = (assistant.embedder, retriever.embedder)
-    assistant.embedder = retriever.embedder = cache  # type: ignore[assignment]
+    before = assistant.embedder
+    assistant.embedder = cache  # type: ignore[assignment]
 
     def undo() -> None:
-        assistant.embedder, retriever.embedder = before
+        assistant.embedder = before
 
     return undo
 

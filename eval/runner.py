@@ -159,7 +159,7 @@ def run_eval(assistant: Assistant, questions: Sequence[GoldQuestion], *, configs
         "meta": {"questions": len(questions), "config": asdict(cfg), "ablations": list(configs),
                  "baselines": [*BASELINES, LLAMA] if baselines else [],
                  "settings": assistant.settings.retrieval.model_dump(),
-                 "index": assistant.settings.index_name(), "passages": assistant.store.count()},
+                 "index": assistant.store.name, "passages": assistant.store.count()},
         "order": [s.name for s in systems],
         "systems": results,
     }

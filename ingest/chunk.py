@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from assistant.sentences import sentence_bounds
+from assistant.text import sentence_bounds
 from ingest.markup import clean_span, is_lone_bullet
 from ingest.structure import Line, Section
 

@@ -32,13 +32,10 @@ from typing import Iterator
 
 from filelock import FileLock, Timeout
 
+from assistant.errors import IndexBusy
 from assistant.settings import Settings
 
 log = logging.getLogger("ingest")
-
-
-class IndexBusy(TimeoutError):
-    """Another ingest held the index's lock for longer than we were willing to wait."""
 
 
 def lock_path(settings: Settings) -> Path:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+
+from assistant.records import ReportMeta
+from assistant.settings import ParseSettings
+from assistant.text import sentences
 
 MONTHS = (
     "january february march april may june july august september october november december"
@@ -32,16 +35,6 @@ _YEAR_REVIEW = re.compile(r"\bThe (\d{4}) post-inspection review\b")
 _NOT_FORCES = {"National", "The", "British Transport", "College", "Her Majesty's", "HM"}
 
 
-@dataclass(frozen=True)
-class ReportMeta:
-    force: str
-    report_title: str
-    report_type: str
-    published: str | None
-    inspected: str | None
-    year: int | None
-
-
 def _month(name: str) -> int:
     return MONTHS.index(name.lower()) + 1
 
@@ -58,16 +51,16 @@ def report_type(title: str) -> str:
     return "report"
 
 
-def find_force(title_lines: list[str], text: str) -> str:
+def find_force(title_lines: list[str], text: str, scan: int) -> str:
     """The force's short name ("Cheshire", "Thames Valley"), or "Unknown"."""
     for line in title_lines:
         if m := _TITLE_FORCE.match(line):
             return _short(m["force"])
         if m := _FORCE_LINE.match(line):
             return _short(m["force"])
-    # No title pattern: the force most often named early in the report.
+    # No title pattern: the force most often named early in the report (first `scan` chars).
     mentions = Counter(
-        m["force"] for m in _FORCE_MENTION.finditer(text[:20000]) if m["force"] not in _NOT_FORCES
+        m["force"] for m in _FORCE_MENTION.finditer(text[:scan]) if m["force"] not in _NOT_FORCES
     )
     return _short(mentions.most_common(1)[0][0]) if mentions else "Unknown"
 
@@ -77,21 +70,23 @@ def _short(force: str) -> str:
     return re.sub(r"^The\s+", "", force)
 
 
-def published_date(text: str) -> str | None:
-    """Publication date as ISO (YYYY-MM-DD, or YYYY-MM from a '<Month> YYYY | ©' footer)."""
-    if m := _PUBLISHED.search(text[:5000]):
+def published_date(text: str, scan: int) -> str | None:
+    """Publication date as ISO (YYYY-MM-DD from a 'Published on' line in the first `scan`
+    characters, or YYYY-MM from a '<Month> YYYY | ©' footer)."""
+    if m := _PUBLISHED.search(text[:scan]):
         return f"{int(m[3]):04d}-{_month(m[2]):02d}-{int(m[1]):02d}"
     if m := _FOOTER_DATE.search(text):
         return f"{int(m[2]):04d}-{_month(m[1]):02d}"
     return None
 
 
-def inspected_date(title_lines: list[str], text: str, kind: str) -> str | None:
-    """Year-month of the fieldwork: the inspection dates, or when the review took place."""
+def inspected_date(title_lines: list[str], text: str, kind: str, scan: int) -> str | None:
+    """Year-month of the fieldwork (looked for in the first `scan` characters): the
+    inspection dates, or when the review took place."""
     if kind == "post-inspection review":
         # The sentence that says when "we" did the review: "In April 2019, we assessed
         # progress in a post-inspection review."
-        for sentence in re.split(r"(?<=[.!?])\s+|\n", text[:15000]):
+        for sentence in sentences(text[:scan]):
             if "post-inspection review" in sentence and (m := _IN_MONTH.search(sentence)):
                 return f"{int(m[2]):04d}-{_month(m[1]):02d}"
         if m := _YEAR_REVIEW.search(text):
@@ -100,21 +95,21 @@ def inspected_date(title_lines: list[str], text: str, kind: str) -> str | None:
     for line in title_lines:
         if m := _DATE_RANGE.search(line):
             return f"{int(m[3]):04d}-{_month(m[2]):02d}"
-    if m := _TOOK_PLACE.search(text[:15000]):
+    if m := _TOOK_PLACE.search(text[:scan]):
         return f"{int(m[2]):04d}-{_month(m[1]):02d}"
     return None
 
 
-def parse_meta(title_lines: list[str], text: str) -> ReportMeta:
+def parse_meta(title_lines: list[str], text: str, scan: ParseSettings = ParseSettings()) -> ReportMeta:
     """All report-level metadata from the title block and the text."""
     title = " – ".join(line for line in title_lines if not _DATE_RANGE.fullmatch(line.strip())
                        and not _PUBLISHED.match(line))
     kind = report_type(title or text[:500])
-    published = published_date(text)
-    inspected = inspected_date(title_lines, text, kind)
+    published = published_date(text, scan.published_scan_chars)
+    inspected = inspected_date(title_lines, text, kind, scan.fieldwork_scan_chars)
     year_from = inspected or published
     return ReportMeta(
-        force=find_force(title_lines, text),
+        force=find_force(title_lines, text, scan.force_scan_chars),
         report_title=title or "Untitled report",
         report_type=kind,
         published=published,

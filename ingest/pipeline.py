@@ -14,20 +14,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
 
 from tqdm import tqdm
 
-from assistant.embedder import Embedder
-from assistant.records import IngestReport, Passage, ReportInfo
+from assistant.errors import IngestError
+from assistant.index import Embedder, PassageStore
+from assistant.records import IngestFailure, IngestReport, Passage, ReportInfo
 from assistant.settings import SUPPORTED_SUFFIXES, Settings
-from assistant.store import PassageStore
 from ingest.chunk import chunk_section
+from ingest.lock import ingest_lock
 from ingest.markup import clean_span
 from ingest.readers import load_bytes, read_source
-from ingest.source import IngestError
 from ingest.structure import ParsedReport, parse_report
 
 _GROUP_FILES = 16  # files parsed and embedded together
@@ -46,7 +46,7 @@ def doc_id_for(path: Path) -> str:
     return hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
 
 
-def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, str]]]:
+def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[IngestFailure]]:
     """Report files under the given paths, and errors for paths that hold none."""
     files, errors = [], []
     for raw in paths:
@@ -54,12 +54,12 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[tuple[str, s
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
             if not found:
-                errors.append((str(path), f"no supported files in directory ({', '.join(SUPPORTED_SUFFIXES)})"))
+                errors.append(IngestFailure(str(path), f"no supported files in directory ({', '.join(SUPPORTED_SUFFIXES)})"))
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            errors.append((str(path), "no such file or directory"))
+            errors.append(IngestFailure(str(path), "no such file or directory"))
     unique = list(dict.fromkeys(p.resolve() for p in files))
     return unique, errors
 
@@ -81,7 +81,7 @@ def context_prefix(force: str, path: tuple[str, ...], embedder: Embedder, budget
 def prepare(path: Path, data: bytes, data_hash: str, embedder: Embedder, settings: Settings) -> Prepared:
     """Parse and chunk one file's bytes (no embedding yet)."""
     source = read_source(path, int(settings.max_file_mb * 2**20), data)
-    parsed: ParsedReport = parse_report(source)
+    parsed: ParsedReport = parse_report(source, settings.parse)
     if not parsed.sections:
         raise IngestError(path, "no body text found under any heading")
     meta, doc_id = parsed.meta, doc_id_for(path)
@@ -118,11 +118,8 @@ def prepare(path: Path, data: bytes, data_hash: str, embedder: Embedder, setting
                 )
             )
             texts.append(f"{prefix}\n{text}" if prefix else text)
-    info = ReportInfo(
-        doc_id=doc_id, source=str(path), sha256=data_hash, format=source.format,
-        force=meta.force, report_title=meta.report_title, report_type=meta.report_type,
-        published=meta.published, inspected=meta.inspected, year=meta.year, chunks=len(passages),
-    )
+    info = ReportInfo(**asdict(meta), doc_id=doc_id, source=str(path), sha256=data_hash, format=source.format,
+                      chunks=len(passages))
     return Prepared(info, passages, texts)
 
 
@@ -137,7 +134,7 @@ def ingest(
 ) -> IngestReport:
     """Bring the index in line with the given files; see the module docstring.
 
-    The caller holds the index's ingest lock (`Assistant.ingest` does).
+    The caller holds the index's ingest lock (`ingest_paths` does).
     """
     began = time.perf_counter()
     report = IngestReport()
@@ -156,7 +153,7 @@ def ingest(
         try:
             data = load_bytes(path, max_bytes)  # read once: hashed here, parsed below
         except IngestError as exc:
-            report.errors.append((str(exc.path), exc.reason))
+            report.errors.append(IngestFailure(str(exc.path), exc.reason))
             continue
         digest = hashlib.sha256(data).hexdigest()
         if known.get(str(path)) and known[str(path)].sha256 == digest:
@@ -174,7 +171,7 @@ def ingest(
             try:
                 group.append(prepare(path, data, digest, embedder, settings))
             except IngestError as exc:
-                report.errors.append((str(exc.path), exc.reason))
+                report.errors.append(IngestFailure(str(exc.path), exc.reason))
         texts = [t for prep in group for t in prep.embed_texts]
         bar.total += len(texts)
         bar.refresh()
@@ -195,3 +192,26 @@ def ingest(
                 report.pruned.append(source)
     report.seconds = time.perf_counter() - began
     return report
+
+
+def ingest_paths(
+    settings: Settings,
+    store: PassageStore,
+    embedder: Embedder,
+    paths: Iterable[str | Path] | str | Path | None = None,
+    *,
+    prune: bool = False,
+    rebuild: bool = False,
+    progress: bool = False,
+) -> IngestReport:
+    """An ingest under the index's lock (ingest/lock.py): what `python -m ingest` and
+    `Assistant.ingest` run. `paths` default to the bundled reports; `rebuild` starts from an
+    empty index. A second ingest of the same index waits, then raises `IndexBusy`."""
+    if paths is None:
+        paths = [settings.reports_dir]
+    elif isinstance(paths, (str, Path)):
+        paths = [paths]
+    with ingest_lock(settings):
+        if rebuild:
+            store.clear()
+        return ingest(list(paths), store, embedder, settings, prune=prune, progress=progress)

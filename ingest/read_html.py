@@ -15,7 +15,8 @@ from pathlib import Path
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from ingest.source import IngestError, SourceText
+from assistant.errors import IngestError
+from ingest.source import SourceText
 
 DROP = {"script", "style", "nav", "footer", "aside", "form", "noscript", "template",
         "button", "select", "iframe", "svg", "head", "title", "meta", "link", "dialog"}

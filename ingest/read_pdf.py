@@ -31,7 +31,8 @@ from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 
-from ingest.source import IngestError, SourceText
+from assistant.errors import IngestError
+from ingest.source import SourceText
 
 NO_TEXT = "no extractable text (scanned PDF without a text layer?)"
 BULLETS = "•▪●◦‣∙·■□➢➤-–\uf0b7\uf0a7\uf0d8\uf076"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.source import IngestError, SourceText
+from assistant.errors import IngestError
+from ingest.source import SourceText
 
 _SNIFF = 8192
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.settings import SUPPORTED_SUFFIXES
-from ingest.source import IngestError, SourceText
+from assistant.errors import IngestError
+from ingest.source import SourceText
 
 
 def load_bytes(path: Path, max_bytes: int) -> bytes:

@@ -11,15 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-class IngestError(Exception):
-    """A file that cannot be ingested; the message says which file and why."""
-
-    def __init__(self, path: Path | str, reason: str):
-        self.path = Path(path)
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
-
-
 @dataclass(frozen=True)
 class SourceText:
     """A report's text as ingested.

@@ -14,7 +14,9 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.markup import clean_line, is_lone_bullet
-from ingest.metadata import ReportMeta, parse_meta
+from assistant.records import ReportMeta
+from assistant.settings import ParseSettings
+from ingest.metadata import parse_meta
 from ingest.source import SourceText
 
 # Inspection framework chapters, so "Decision-making" and "8. Decision making" file under
@@ -253,7 +255,7 @@ def _strip_parent_prefix(text: str, parent: str | None) -> str:
     return text
 
 
-def parse_report(source: SourceText) -> ParsedReport:
+def parse_report(source: SourceText, settings: ParseSettings = ParseSettings()) -> ParsedReport:
     """Split a report into metadata and sections of body lines."""
     lines = split_lines(source.text)
     headings = source.headings
@@ -261,7 +263,7 @@ def parse_report(source: SourceText) -> ParsedReport:
     for i in title_idx:
         lines[i].kind = "front"
     title_lines = [lines[i].text for i in title_idx]
-    meta = parse_meta(title_lines, source.text)
+    meta = parse_meta(title_lines, source.text, settings)
     toc = _mark_toc_and_chrome(lines, title_lines[0] if title_lines else "")
 
     if headings is None:

@@ -1,4 +1,9 @@
-"""Shared fixtures: one real embedder per session, one index of the bundled reports."""
+"""Shared fixtures: one real embedder per session, one index of the bundled reports.
+
+tests/unit/ needs neither (no model, no index: `pytest tests/unit` is the fast lane);
+tests/integration/ loads the model, builds indexes, starts servers and browsers. Each test
+is marked `unit` or `integration` by its folder, so `-m "not integration"` works too.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,18 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.embedder import Embedder
+from assistant.index import Embedder, PassageStore
 from assistant.settings import REPO_ROOT, Settings
-from assistant.store import PassageStore
 
 REPORTS = REPO_ROOT / "data" / "reports"
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        stage = Path(item.fspath).relative_to(TESTS).parts[0]
+        if stage in ("unit", "integration"):
+            item.add_marker(stage)
 
 
 def bundled_reports() -> list[Path]:

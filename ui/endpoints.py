@@ -6,14 +6,24 @@ from __future__ import annotations
 import gradio as gr
 
 from assistant import Assistant
+from assistant.errors import AssistantError
+from assistant.records import Filters
 
 
-def _years(first: int | None, last: int | None) -> tuple[int, int] | None:
+def years_span(first: int | None, last: int | None) -> tuple[int, int] | None:
+    """A year filter from two optional form fields (either alone means that one year)."""
     if first is None and last is None:
         return None
     first = last if first is None else first
     last = first if last is None else last
     return int(first), int(last)
+
+
+def form_filters(forces=None, report_types=None, areas=None, year_from=None, year_to=None,
+                 case_studies=False, recommendations=False) -> Filters:
+    """The filters of a form or an API call, as one value."""
+    return Filters.build(forces or None, report_types or None, areas or None, years_span(year_from, year_to),
+                         bool(case_studies), bool(recommendations))
 
 
 class Endpoints:
@@ -25,7 +35,7 @@ class Endpoints:
     def _call(self, fn, *args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except ValueError as exc:
+        except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
 
     def ask(
@@ -42,10 +52,9 @@ class Endpoints:
         recommendations: bool = False,
     ) -> dict:
         """Answer a question with cited sentences: {question, text, citations, abstained, ...}."""
-        answer = self._call(
-            self.a.ask, question, mode=mode, k=k, forces=forces, report_types=report_types, areas=areas,
-            years=_years(year_from, year_to), case_studies=case_studies, recommendations=recommendations,
-        )
+        filters = self._call(form_filters, forces, report_types, areas, year_from, year_to, case_studies,
+                             recommendations)
+        answer = self._call(self.a.ask, question, mode=mode, k=k, filters=filters)
         return answer.to_dict()
 
     def search(
@@ -61,10 +70,9 @@ class Endpoints:
         recommendations: bool = False,
     ) -> list[dict]:
         """The k most relevant passages with their metadata and offsets, best first."""
-        passages = self._call(
-            self.a.search, question, k=k, forces=forces, report_types=report_types, areas=areas,
-            years=_years(year_from, year_to), case_studies=case_studies, recommendations=recommendations,
-        )
+        filters = self._call(form_filters, forces, report_types, areas, year_from, year_to, case_studies,
+                             recommendations)
+        passages = self._call(self.a.search, question, k=k, filters=filters)
         return [p.to_dict() for p in passages]
 
     def case_studies(self, topic: str, k: int = 10, forces: list[str] | None = None) -> list[dict]:

@@ -12,8 +12,8 @@ import io
 import re
 from typing import Callable, Iterable
 
-from assistant.findings import NO_EVIDENCE
-from assistant.records import Answer, CaseStudy, Comparison, Passage
+from assistant.answer import NO_EVIDENCE
+from assistant.records import Answer, CaseStudy, Comparison, Filters, Passage
 
 MARKER = re.compile(r"\[(\d+)\]")
 _BULLET = re.compile(r"^\s*[-*]\s+")
@@ -140,18 +140,18 @@ def sources_html(answer: Answer, section_of: Callable[[Passage], list[Passage]])
     return f"<div class='sources'><h4>{esc(title)}</h4>{''.join(cards)}</div>"
 
 
-def filters_caption(filters: dict) -> str:
+def filters_caption(filters: Filters) -> str:
     """How the filters applied to a question read in the conversation (empty if none)."""
     parts = []
-    for label, key in (("forces", "forces"), ("report types", "report_types"), ("areas", "areas")):
-        if filters.get(key):
-            parts.append(f"{label}: {', '.join(filters[key])}")
-    if filters.get("years"):
-        first, last = filters["years"]
+    for label, values in (("forces", filters.forces), ("report types", filters.report_types), ("areas", filters.areas)):
+        if values:
+            parts.append(f"{label}: {', '.join(values)}")
+    if filters.years:
+        first, last = filters.years
         parts.append(f"years: {first}–{last}" if first != last else f"year: {first}")
-    if filters.get("case_studies"):
+    if filters.case_studies:
         parts.append("case studies only")
-    if filters.get("recommendations"):
+    if filters.recommendations:
         parts.append("recommendations only")
     return f"_Filters: {esc_markdown('; '.join(parts))}_" if parts else ""
 

@@ -1,0 +1,127 @@
+"""The sentence-transformers model: token counting for chunking, vectors for the index.
+
+The tokenizer and the model load lazily and separately, so chunking (and its tests) never
+pays for loading the network weights. The weights can run in bfloat16 or int8 (settings:
+`embedding.precision`); vectors always come out as unit-length float32.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import warnings
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from assistant.errors import ModelNotFound
+from assistant.index.precision import resolve_precision
+from assistant.settings import Settings
+
+
+class Embedder:
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 32, precision: str = "auto"):
+        self.model_name = model
+        self.device = device
+        self.batch_size = batch_size
+        self.precision = resolve_precision(precision, device)
+        self._lock = threading.Lock()  # torch modules are not safe to share mid-encode
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """The embedder the settings describe (model, device, batch size, precision)."""
+        e = settings.embedding
+        return cls(settings.model_dir(), e.device, e.batch_size, e.precision)
+
+    @cached_property
+    def model(self):
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            model = SentenceTransformer(self.model_name, device=self.device)
+        except OSError as exc:
+            raise ModelNotFound(
+                f"embedding model '{self.model_name}' is not available offline: give a local "
+                "model directory in EA_EMBEDDING__MODEL, or leave it empty for the bundled "
+                f"all-MiniLM-L6-v2 ({exc})"
+            ) from exc
+        return self._set_precision(model)
+
+    def _set_precision(self, model):
+        import torch
+
+        if self.precision == "bfloat16":
+            return model.to(torch.bfloat16)
+        if self.precision == "int8":
+            with warnings.catch_warnings():  # torch marks eager quantisation deprecated; it still works
+                warnings.simplefilter("ignore")
+                return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return model
+
+    @cached_property
+    def tokenizer(self):
+        if "model" in self.__dict__:
+            return self.model.tokenizer
+        from transformers import AutoTokenizer
+
+        try:
+            return AutoTokenizer.from_pretrained(self.model_name)
+        except OSError:
+            return self.model.tokenizer
+
+    @cached_property
+    def max_tokens(self) -> int:
+        """The model's maximum sequence length, special tokens included."""
+        config = Path(self.model_name) / "sentence_bert_config.json"
+        if config.is_file():
+            return int(json.loads(config.read_text())["max_seq_length"])
+        return int(self.model.max_seq_length)
+
+    @cached_property
+    def special_tokens(self) -> int:
+        """Tokens the tokenizer adds around every text ([CLS] and [SEP] for BERT)."""
+        with self._lock:
+            return len(self.tokenizer("", add_special_tokens=True)["input_ids"])
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, without special tokens."""
+        if not texts:
+            return []
+        # Under the encode lock: once the model is loaded this is its own tokenizer, and
+        # each call resets its padding/truncation, so counts and a concurrent encode (an
+        # upload while users ask) would corrupt each other.
+        with self._lock:
+            encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def embed(
+        self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None
+    ) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, computed in batches."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        # Sort all texts by length once, so every batch pads to about its own length (the
+        # model sorts only within a call, and we call it per slice to report progress).
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        step = self.batch_size * 8
+        parts = []
+        for i in range(0, len(order), step):
+            with self._lock:
+                part = self.model.encode(
+                    [texts[j] for j in order[i : i + step]],
+                    batch_size=self.batch_size,
+                    convert_to_tensor=True,
+                    show_progress_bar=False,
+                )
+            parts.append(part.float().cpu().numpy())  # bf16 -> float32 before normalising
+            if on_batch:
+                on_batch(len(parts[-1]))
+        sorted_vectors = np.vstack(parts)
+        vectors = np.empty_like(sorted_vectors)
+        vectors[order] = sorted_vectors
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]

@@ -1,0 +1,162 @@
+"""Where a question's words meet in a passage: shared word pairs and the best single sentence.
+
+BM25 and the embedding score a passage as a whole, so a long section that mentions
+"strategy", "discussions" and "recorded" in three different paragraphs ties with the one
+sentence that says "strategy discussions are prompt ... and usually recorded". Two cheap,
+learned-free signals separate them:
+
+- phrase: the idf-weighted share of the question's adjacent content-word pairs ("police
+  protection", "voice ... child") that the passage (headings included) also has side by side;
+- sentence: the idf-weighted share of the question's content words found in the passage's
+  single best sentence.
+
+Words are `text.terms` (stopwords out, plural s off), so both sides fold alike.
+Pairs never cross punctuation: "Cheshire, Lancashire" is a list, not a phrase.
+
+Storage is flat numpy arrays (word ids, pair codes, offsets per passage), about 2 kB a
+passage; Python sets of strings took 22 kB, too much for a corpus of many reports. Building
+them tokenises every passage (~20 s at 1,000 reports), so the corpus cache keeps them
+(`save` / `load`, memory-mapped) with the rest of the derived state.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from assistant.records import Passage
+from assistant.text import idf, sentences, terms
+
+_CLAUSE = re.compile(r"[.;:!?,()\[\]\n|>]+")
+
+
+def word_pairs(text: str) -> set[tuple[str, str]]:
+    """Adjacent content-word pairs within each clause of a text."""
+    out: set[tuple[str, str]] = set()
+    for clause in _CLAUSE.split(text):
+        words = terms(clause)
+        out.update(zip(words, words[1:]))
+    return out
+
+
+def _segments(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flat positions of the given rows' slices of a CSR array, and the row (0..) of each."""
+    starts, lengths = offsets[rows], offsets[rows + 1] - offsets[rows]
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    firsts = np.cumsum(lengths) - lengths
+    return np.arange(lengths.sum()) - np.repeat(firsts, lengths) + np.repeat(starts, lengths), owner
+
+
+def _matches(offsets: np.ndarray, entries: np.ndarray, rows: np.ndarray,
+             weighted: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of the given rows' slices that are keys of `weighted` ((key, weight),
+    keys ascending): their flat positions, their row (0..), and their weights."""
+    keys = np.array([k for k, _ in weighted], dtype=entries.dtype)
+    values = np.array([w for _, w in weighted])
+    flat, owner = _segments(offsets, rows)
+    got = entries[flat]
+    pos = np.minimum(np.searchsorted(keys, got), len(keys) - 1)
+    hit = keys[pos] == got
+    return flat[hit], owner[hit], values[pos[hit]]
+
+
+class Proximity:
+    """Per-passage word pairs and sentence words, with their document frequencies."""
+
+    def __init__(self, passages: Iterable[Passage]):
+        self.vocab: dict[str, int] = {}
+        pairs: list[int] = []
+        pair_offsets = [0]
+        words: list[int] = []  # each sentence's distinct word ids, sentence after sentence
+        word_sentence: list[int] = []  # the (corpus-wide) sentence number of each entry in `words`
+        word_offsets = [0]
+        seen: list[int] = []  # each passage's distinct word ids, for document frequency
+        n_sentences = 0
+        for p in passages:
+            passage_pairs: set[int] = set()
+            for clause in _CLAUSE.split(f"{p.section}\n{p.text}"):
+                ids = self._ids(clause)
+                passage_pairs.update(a << 32 | b for a, b in zip(ids, ids[1:]))
+            pairs += sorted(passage_pairs)
+            pair_offsets.append(len(pairs))
+            for sentence in sentences(p.text):
+                distinct = sorted(set(self._ids(sentence)))
+                words += distinct
+                word_sentence += [n_sentences] * len(distinct)
+                n_sentences += 1
+            word_offsets.append(len(words))
+            seen += set(self._ids(f"{p.section} {p.text}"))
+        self.n = len(pair_offsets) - 1
+        self.pairs = np.array(pairs, dtype=np.int64)
+        self.pair_offsets = np.array(pair_offsets, dtype=np.int64)
+        self.words = np.array(words, dtype=np.int32)
+        self.word_sentence = np.array(word_sentence, dtype=np.int32)
+        self.word_offsets = np.array(word_offsets, dtype=np.int64)
+        self.df = np.bincount(np.array(seen, dtype=np.int64), minlength=len(self.vocab))
+        self.pair_keys, self.pair_df = np.unique(self.pairs, return_counts=True)
+
+    _ARRAYS = ("pairs", "pair_offsets", "words", "word_sentence", "word_offsets", "df", "pair_keys", "pair_df")
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in self._ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, name))
+        (folder / "vocab.json").write_text(json.dumps(list(self.vocab)))  # ids are list positions
+
+    @classmethod
+    def load(cls, folder: Path, rows: int) -> Proximity:
+        """The saved arrays, memory-mapped; `rows` is the passage count it must cover."""
+        self = cls.__new__(cls)
+        self.vocab = {word: i for i, word in enumerate(json.loads((folder / "vocab.json").read_text()))}
+        for name in self._ARRAYS:
+            setattr(self, name, np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")))
+        self.n = len(self.pair_offsets) - 1
+        if self.n != rows or len(self.word_offsets) != rows + 1 or len(self.df) != len(self.vocab):
+            raise ValueError(f"proximity arrays cover {self.n} passages and {len(self.df)} words, "
+                             f"expected {rows} passages and {len(self.vocab)} words")
+        return self
+
+    def _ids(self, text: str) -> list[int]:
+        return [self.vocab.setdefault(t, len(self.vocab)) for t in terms(text)]
+
+    def _pair_df(self, code: int) -> int:
+        i = int(np.searchsorted(self.pair_keys, code))
+        return int(self.pair_df[i]) if i < len(self.pair_keys) and self.pair_keys[i] == code else 0
+
+    def scores(self, query: str, rows: Sequence[int]) -> list[tuple[float, float]]:
+        """(phrase, sentence) for the passages at `rows`, each in 0..1."""
+        if not len(rows):
+            return []
+        at = np.asarray(rows, dtype=np.int64)
+        # Words the corpus lacks still count in the total: a sentence cannot hold them.
+        weights = {t: idf(self.n, int(self.df[self.vocab[t]]) if t in self.vocab else 0) for t in set(terms(query))}
+        word_total = math.fsum(weights.values())
+        known = sorted((self.vocab[t], w) for t, w in weights.items() if t in self.vocab)
+        codes = sorted({self.vocab[a] << 32 | self.vocab[b] for a, b in word_pairs(query)
+                        if a in self.vocab and b in self.vocab})
+        # Pairs no passage has cannot tell passages apart; they would only shrink the share.
+        pair_weights = [(c, idf(self.n, df)) for c in codes if (df := self._pair_df(c))]
+        pair_total = math.fsum(w for _, w in pair_weights)
+        phrase = self._phrase(at, pair_weights) / pair_total if pair_weights else np.zeros(len(at))
+        best = self._best_sentence(at, known) / word_total if known and word_total else np.zeros(len(at))
+        return [(float(a), float(b)) for a, b in zip(phrase, best)]
+
+    def _phrase(self, at: np.ndarray, pair_weights: list[tuple[int, float]]) -> np.ndarray:
+        _, owner, weights = _matches(self.pair_offsets, self.pairs, at, pair_weights)
+        return np.bincount(owner, weights=weights, minlength=len(at))
+
+    def _best_sentence(self, at: np.ndarray, known: list[tuple[int, float]]) -> np.ndarray:
+        flat, owner, weights = _matches(self.word_offsets, self.words, at, known)
+        best = np.zeros(len(at))
+        if len(flat):
+            sentence, inverse = np.unique(self.word_sentence[flat], return_inverse=True)
+            sums = np.bincount(inverse, weights=weights, minlength=len(sentence))
+            row_of = np.zeros(len(sentence), dtype=np.int64)
+            row_of[inverse] = owner  # a sentence's entries all belong to one row
+            np.maximum.at(best, row_of, sums)
+        return best

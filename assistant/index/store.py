@@ -1,0 +1,186 @@
+"""The persistent index: passages (with vectors) and a registry of ingested reports.
+
+Both live in Chroma, embedded (`PersistentClient`, settings `index_dir`) or on a server
+(`HttpClient`, settings `chroma_url` or `chroma_host`/`chroma_port`), and behave the same
+either way. Chroma holds the index's whole truth; what queries derive from it (BM25,
+glossary, ...) is cached on local disk by assistant/corpus.py.
+
+Passages go through llama-index's `ChromaVectorStore`; the report registry is a small side
+collection keyed by report id that records each file's content hash. A report's registry
+entry is written last and removed first, so an interrupted write always leaves the report
+looking "changed" and the next ingest redoes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Iterator
+
+import chromadb
+import numpy as np
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from assistant.errors import StoreUnavailable
+from assistant.index.naming import index_name
+from assistant.records import Passage, ReportInfo
+from assistant.settings import Settings
+
+_PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
+
+
+def _to_meta(values: dict) -> dict:
+    """Chroma metadata cannot hold None: store '' and restore None on the way out."""
+    return {k: ("" if v is None else v) for k, v in values.items()}
+
+
+def _from_meta(meta: dict, names: list[str]) -> dict:
+    out = {k: meta.get(k) for k in names}
+    for key in ("published", "inspected", "year"):
+        if key in out and out[key] == "":
+            out[key] = None
+    return out
+
+
+def _connect(settings: Settings) -> ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    server = settings.chroma_server()
+    if server is None:
+        Path(settings.index_dir).mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    host, port, https = server
+    try:
+        client = chromadb.HttpClient(host=host, port=port, ssl=https, settings=chroma_settings)
+        client.heartbeat()
+        return client
+    except Exception as exc:  # chromadb raises ValueError or httpx errors, depending on where it fails
+        raise StoreUnavailable(
+            f"cannot reach the Chroma server at {host}:{port} ({exc}). Start it with "
+            f"`chroma run --host {host} --port {port} --path DIR`, or fix EA_CHROMA_URL / "
+            "EA_CHROMA_HOST / EA_CHROMA_PORT, or unset them to use the embedded index in EA_INDEX_DIR."
+        ) from exc
+
+
+class PassageStore:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.client = _connect(settings)
+        self.name = name = index_name(settings)
+        # No embedding function: vectors always come from our own embedder, so Chroma never
+        # tries to fetch its default ONNX model.
+        self.collection = self.client.get_or_create_collection(
+            f"passages-{name}", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
+        self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+
+    # -- reports ---------------------------------------------------------------------
+
+    def reports(self) -> list[ReportInfo]:
+        names = [f.name for f in fields(ReportInfo)]
+        got = self.registry.get(include=["metadatas"])
+        return [ReportInfo(**_from_meta(m, names)) for m in got["metadatas"]]
+
+    def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray) -> None:
+        """Swap a report's passages for new ones; the registry entry goes in last."""
+        self.remove_report(info.doc_id)
+        nodes = [
+            TextNode(
+                id_=p.id,
+                text=p.text,
+                metadata=_to_meta({k: getattr(p, k) for k in _PASSAGE_META}),
+                embedding=vector.tolist(),
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=info.doc_id)},
+            )
+            for p, vector in zip(passages, vectors)
+        ]
+        if nodes:
+            self.vectors.add(nodes)
+        # The registry needs a vector of its own; a constant one keeps it a plain table.
+        self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
+
+    def remove_report(self, doc_id: str) -> None:
+        self.registry.delete(ids=[doc_id])
+        self.vectors.delete(ref_doc_id=doc_id)
+
+    def clear(self) -> None:
+        """Remove every report and passage of this index (other indexes are left alone)."""
+        for info in self.reports():
+            self.remove_report(info.doc_id)
+        self.collection.delete(where={"chunk_index": {"$gte": 0}})
+
+    def drop_unregistered(self) -> int:
+        """Delete passages of reports the registry does not hold, and say how many.
+
+        Only an interrupted `replace_report` leaves such passages (its registry entry goes
+        first and comes back last). Re-ingesting that file replaces them anyway, but if the
+        file is gone or unreadable by then, nothing else would ever remove them. Run it only
+        while no write is in flight (under the ingest lock).
+        """
+        known = [info.doc_id for info in self.reports()]
+        where = {"doc_id": {"$nin": known}} if known else None
+        ids = self.collection.get(where=where, include=[])["ids"]
+        if ids:
+            self.collection.delete(ids=ids)
+        return len(ids)
+
+    # -- passages --------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def nearest(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[Passage]:
+        """The k passages closest to a query vector; score is cosine similarity."""
+        if k <= 0:
+            return []
+        # Chroma returns fewer than k rows when the collection holds fewer (no count() round trip).
+        got = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=k, where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+        return [
+            Passage(id=pid, text=text or "", score=1.0 - dist, **_from_meta(meta, _PASSAGE_META))
+            for pid, text, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
+            )
+        ]
+
+    def location(self) -> str:
+        """Where the index lives, for messages."""
+        server = self.settings.chroma_server()
+        return f"Chroma server {server[0]}:{server[1]}" if server else f"embedded index {self.settings.index_dir}"
+
+    def _pages(self, where: dict | None, include: list[str]) -> Iterator[dict]:
+        """`collection.get` in pages of `chroma_page_size` rows (bounded memory and HTTP payloads)."""
+        page, offset = self.settings.chroma_page_size, 0
+        while True:
+            got = self.collection.get(where=where, include=include, limit=page, offset=offset)
+            yield got
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def passages(self, where: dict | None = None) -> Iterator[Passage]:
+        """Every stored passage (optionally filtered), in report and reading order."""
+        rows = [
+            Passage(id=pid, text=text or "", **_from_meta(meta, _PASSAGE_META))
+            for got in self._pages(where, ["metadatas", "documents"])
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        ]
+        rows.sort(key=lambda p: (p.source, p.chunk_index))
+        yield from rows
+
+    def fetch(self, where: dict | None = None) -> tuple[list[Passage], np.ndarray]:
+        """Passages (optionally filtered) in reading order with their stored vectors, one pass."""
+        rows: list[tuple[Passage, np.ndarray]] = []
+        for got in self._pages(where, ["metadatas", "documents", "embeddings"]):
+            vectors = np.asarray(got["embeddings"], dtype=np.float32)
+            for pid, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], vectors):
+                rows.append((Passage(id=pid, text=text or "", **_from_meta(meta, _PASSAGE_META)), vector))
+        rows.sort(key=lambda r: (r[0].source, r[0].chunk_index))
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        return [p for p, _ in rows], np.vstack([v for _, v in rows])

@@ -1,0 +1,132 @@
+"""Query planning: from what the user typed to the `Query` every later stage works on.
+
+Done once per question: the text is cleaned and checked, filters are mapped to the
+corpus' spelling, the forces it names are found (inside and outside the corpus), it is
+classed as comparative or not, and the keywords (glossary-expanded, without asking words
+or force names), content words and vector are computed.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import replace
+from typing import Callable
+
+import numpy as np
+
+from assistant.errors import InvalidRequest
+from assistant.index import Corpus
+from assistant.records import Filters, Query
+from assistant.settings import Settings
+from assistant.text import forces_in, names_pattern, terms
+
+# Questions that ask across forces rather than about one.
+COMPARATIVE = re.compile(
+    r"\b(compare[sd]?|comparison|comparing|across|versus|vs\.?|differ\w*|each force|every force|"
+    r"all (?:the )?(?:forces|reports)|which forces|what forces|how (?:did|do|have|are) (?:the )?forces|"
+    r"forces'? (?:approach|handl\w*|response)|between (?:the )?forces)\b",
+    re.I,
+)
+# Words of how people ask, not of what they ask about; they only add noise to BM25.
+CHAT_WORDS = frozenset(
+    "give show tell need want example examples case cases any there is was were did does do how what "
+    "which when where who why please me i my we our find looking look about".split()
+)
+FILTER_FIELDS = {"forces": "force", "report_types": "report_type", "areas": "area"}
+
+
+def check_question(question: object, max_chars: int) -> str:
+    """A usable question, whitespace folded, or `InvalidRequest` saying what is wrong."""
+    if not isinstance(question, str):
+        raise InvalidRequest("the question must be text")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise InvalidRequest("Ask a question: the text is empty.")
+    if len(cleaned) > max_chars:
+        raise InvalidRequest(f"The question is {len(cleaned)} characters long; the limit is {max_chars}. Shorten it.")
+    return cleaned
+
+
+class Planner:
+    """Plans queries against one corpus (its forces, filter values and glossary)."""
+
+    def __init__(self, corpus: Corpus, settings: Settings):
+        self.settings = settings
+        passages = corpus.passages
+        # Filterable values in the corpus' own spelling, keyed lowercase.
+        self.values: dict[str, dict[str, str]] = {
+            name: {getattr(p, field).lower(): getattr(p, field) for p in passages}
+            for name, field in FILTER_FIELDS.items()
+        }
+        self.forces: list[str] = sorted(self.values["forces"].values())
+        self.years: list[int] = sorted({p.year for p in passages if p.year is not None})
+        self.glossary = corpus.glossary
+        self._force_names = names_pattern(list(self.values["forces"].values()))
+        self._force_words = frozenset(terms(" ".join(self.forces)))
+
+    def k(self, k: int | None) -> int:
+        k = self.settings.retrieval.top_k if k is None else k
+        try:
+            k = operator.index(k)  # ints of any kind (numpy's too), not floats or text
+        except TypeError:
+            raise InvalidRequest(f"k must be a whole number, got {k!r}") from None
+        if k <= 0:
+            raise InvalidRequest(f"k must be greater than 0, got {k}")
+        return k
+
+    def filters(self, f: Filters) -> Filters:
+        """The filters with names mapped to the corpus' spelling; unknown names refused."""
+        fixed = {}
+        for name, known in self.values.items():
+            values = getattr(f, name)
+            unknown = [v for v in values if v.lower() not in known]
+            if unknown:
+                raise InvalidRequest(
+                    f"unknown {name.replace('_', ' ')} {unknown}; the corpus has: {', '.join(sorted(known.values()))}"
+                )
+            fixed[name] = tuple(known[v.lower()] for v in values)
+        return replace(f, **fixed)
+
+    def expand(self, text: str) -> str:
+        """The text with the glossary's long forms and acronyms of its terms appended."""
+        if not self.settings.retrieval.use_glossary:
+            return text
+        extra = self.glossary.expand(text)
+        # "; " keeps expansions from pairing with the question's last word as a phrase.
+        return f"{text} ; {' ; '.join(extra)}" if extra else text
+
+    def keywords(self, expanded: str) -> str:
+        """The BM25 query: asking words and (when set) the corpus' force names removed."""
+        r = self.settings.retrieval
+        if r.strip_chat_words:
+            expanded = " ".join(w for w in expanded.split() if w.lower().strip("?,.!'\"") not in CHAT_WORDS)
+        if r.strip_force_names and self._force_names is not None:
+            # A named force is served by `prefer`/`cover`; as a keyword it only favours the
+            # passages that spell the name out (recommendations, introductions, context).
+            expanded = self._force_names.sub(" ", expanded)
+        return expanded
+
+    def query(self, question: str, k: int | None, filters: Filters, embed: Callable[[str], np.ndarray],
+              *, steer: bool = True) -> Query:
+        """Plan one question. `steer=False`: no preferred or covered forces (case studies and
+        comparisons choose their forces themselves)."""
+        text = check_question(question, self.settings.max_question_chars)
+        k, filters = self.k(k), self.filters(filters)
+        named, outside = forces_in(text, self.forces)
+        comparative = bool(COMPARATIVE.search(text)) or len(named) >= 2
+        if filters.forces or len(named) >= 2:
+            scope = list(filters.forces) or named
+        else:
+            scope = self.forces
+        expanded = self.expand(text)
+        # Force names say where to look, not what to find: they must not pick sentences.
+        words = frozenset(terms(expanded)) - self._force_words - frozenset(terms(" ".join(outside)))
+        if not steer:
+            named, comparative = [], False
+        return Query(
+            text=text, k=k, filters=filters, named=tuple(named), outside=tuple(outside),
+            comparative=comparative, scope=tuple(scope), keywords=self.keywords(expanded),
+            terms=words, vector=embed(text),
+        )

@@ -1,0 +1,25 @@
+"""Text from reports and users, made safe to print on a terminal.
+
+A report can carry terminal control sequences (an OSC sequence sets the window title or
+writes the clipboard; CSI sequences move the cursor or recolour the screen). Everything the
+command lines print that came from a document or a user goes through `printable`.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ESC-introduced sequences: CSI (ESC [ ... final byte), OSC / DCS / APC / PM / SOS strings
+# (up to BEL or ESC \), then any other two-character escape.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[@-Z\\-_]?"
+)
+# Other C0 controls but tab and newline, DEL, and the C1 controls (0x9b is a one-byte CSI).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` without terminal control sequences or control characters (tab, newline kept)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))

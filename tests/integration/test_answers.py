@@ -1,0 +1,164 @@
+"""Retrieval, filters, comparative coverage, extractive answers and abstention on the bundled index."""
+
+from __future__ import annotations
+
+import re
+
+import json
+
+import pytest
+
+from assistant.__main__ import main as cli_main
+from assistant.text import sentences
+
+RSO_QUESTION = "How did forces handle reactive management of registered sex offenders?"
+
+
+def test_glossary_built_from_the_reports_links_acronyms(bundled):
+    g = bundled.pipeline.corpus.glossary
+    assert "registered sex offender" in g.long["rso"]
+    assert "multi agency safeguarding hub" in g.long["mash"]
+
+
+def test_acronym_and_long_form_find_the_same_evidence(bundled):
+    short = {p.id for p in bundled.search("reactive RSO management", k=10)}
+    long = {p.id for p in bundled.search("reactive management of registered sex offenders", k=10)}
+    assert len(short & long) >= 5
+
+
+def test_search_respects_filters(bundled):
+    only = bundled.search("missing children", k=8, forces=["cheshire"])
+    assert only and {p.force for p in only} == {"Cheshire"}
+    reviews = bundled.search("missing children", k=8, report_types="post-inspection review")
+    assert {p.report_type for p in reviews} == {"post-inspection review"}
+    cases = bundled.search("missing children", k=8, case_studies=True)
+    assert cases and all(p.is_case_study for p in cases)
+    recs = bundled.search("custody", k=8, recommendations=True)
+    assert recs and all(p.is_recommendation for p in recs)
+    area = bundled.search("custody", k=8, areas=["Police detention"])
+    assert area and {p.area for p in area} == {"Police detention"}
+    years = bundled.search("custody", k=8, years=(2020, 2022))
+    assert years and all(2020 <= p.year <= 2022 for p in years)
+
+
+def test_unknown_filter_values_are_refused_with_the_valid_ones(bundled):
+    with pytest.raises(ValueError, match="Cambridgeshire, Cheshire"):
+        bundled.search("custody", forces=["Kent"])
+    with pytest.raises(ValueError, match="k must be greater than 0"):
+        bundled.search("custody", k=0)
+
+
+def test_comparative_question_covers_every_force_with_evidence(bundled):
+    top = bundled.search(RSO_QUESTION, k=10)
+    # Reactive management of RSOs is discussed in these reports (read by the test's author).
+    assert {"Cambridgeshire", "Merseyside", "Staffordshire"} <= {p.force for p in top}
+
+
+def test_extractive_answer_quotes_and_cites_verbatim(bundled):
+    answer = bundled.ask(RSO_QUESTION)
+    assert not answer.abstained and answer.mode == "extractive"
+    assert len({c.force for c in answer.citations}) >= 2
+    cited_lines = [line for line in answer.text.splitlines() if line.startswith("- ")]
+    assert cited_lines
+    for line in cited_lines:
+        body, marker = line[2:].rsplit(" [", 1)
+        n = int(marker.rstrip("]"))
+        passage = answer.citations[n - 1]
+        assert body in passage.text or f"- {body}" in passage.text, (body, passage.id)
+    # Citations are numbered in order of first use.
+    first_use = [int(line.rsplit("[", 1)[1].rstrip("]")) for line in cited_lines]
+    assert sorted(set(first_use)) == list(range(1, len(answer.citations) + 1))
+    seen = []
+    for n in first_use:
+        if n not in seen:
+            seen.append(n)
+    assert seen == sorted(seen)
+    assert answer.text.startswith("Evidence from ")
+
+
+def test_answer_sentences_come_from_their_passages(bundled):
+    answer = bundled.ask("How quickly do appropriate adults arrive for children in custody?")
+    assert not answer.abstained and answer.citations
+    cited = 0
+    for line in answer.text.splitlines():
+        for sentence, numbers in re.findall(r"(?:^- )?(.+?) ((?:\[\d+\])+)$", line):
+            for n in map(int, re.findall(r"\d+", numbers)):
+                passage = answer.citations[n - 1]
+                assert sentence in passage.text, (sentence, passage.id)  # word for word
+                assert sentence in sentences(passage.text) or f"- {sentence}" in sentences(passage.text)
+                cited += 1
+    assert cited >= len(answer.citations)  # every citation is used by some sentence
+
+
+def test_abstains_for_a_force_outside_the_corpus(bundled):
+    answer = bundled.ask("How does Northumbria Police handle children who go missing from care homes?")
+    assert answer.abstained and not answer.citations
+    assert "Northumbria" in answer.text and "Cambridgeshire" in answer.text
+    assert answer.passages, "the nearest passages are still listed"
+
+
+def test_abstains_for_a_topic_the_reports_do_not_cover(bundled):
+    answer = bundled.ask("What is the best recipe for a Victoria sponge cake?")
+    assert answer.abstained and "do not answer" in answer.text
+
+
+def test_answers_a_plain_factual_question(bundled):
+    answer = bundled.ask("How many child protection cases did inspectors audit in Cheshire in 2023?")
+    assert not answer.abstained
+    assert "38" in answer.text and answer.citations[0].force == "Cheshire"
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\x00\x01", "x" * 20_000])
+def test_unusable_questions_get_a_clear_error(bundled, question):
+    with pytest.raises(ValueError, match="question|Ask"):
+        bundled.ask(question)
+
+
+@pytest.mark.parametrize("question", [
+    "<script>alert(1)</script> missing children",
+    "'; DROP TABLE passages; --",
+    "¿Cómo gestiona la policía a los niños desaparecidos?",
+])
+def test_odd_questions_get_a_normal_answer_or_abstention(bundled, question):
+    answer = bundled.ask(question)
+    if "missing children" in question:  # markup around a real question: the question is answered
+        assert not answer.abstained and "<script>" not in answer.text
+        assert all("missing" in c.text.lower() for c in answer.citations[:3])
+    else:  # no English content words the reports use: an abstention that says why
+        assert answer.abstained and not answer.citations and "do not answer" in answer.text
+
+
+def test_cli_json_holds_answer_citations_and_abstained(bundled, capsys, monkeypatch):
+    monkeypatch.setenv("EA_INDEX_DIR", str(bundled.settings.index_dir))
+    assert cli_main(["ask", RSO_QUESTION, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["abstained"] is False and data["text"]
+    first = data["citations"][0]
+    assert {"force", "report_title", "section", "source", "start", "end"} <= set(first)
+    assert cli_main(["search", "missing children", "-k", "3", "--json", "--force", "Cheshire"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 3 and {r["force"] for r in rows} == {"Cheshire"}
+    assert cli_main(["ask", "custody", "--force", "Kent"]) == 2
+    assert "unknown forces" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("question", [
+    "Do officers carry Tasers when they visit registered sex offenders?",
+    "How much do child protection officers pay into their pensions?",
+])
+def test_abstains_when_the_topic_word_is_foreign_to_the_reports(bundled, question):
+    answer = bundled.ask(question)
+    assert answer.abstained and "never discuss" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "How quickly do appropriate adults turn up when kids are held in custody?",
+    "Give me an example where a teenager went missing and police were slow to respond",
+])
+def test_everyday_words_for_report_topics_do_not_cause_abstention(bundled, question):
+    assert not bundled.ask(question).abstained
+
+
+def test_an_empty_index_says_to_ingest_first(make_assistant):
+    answer = make_assistant().ask("How are missing children handled?")
+    assert answer.abstained and "python -m ingest" in answer.text and answer.citations == []

@@ -1,0 +1,148 @@
+"""Parsing and chunking of the bundled reports, checked against the reports themselves."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from assistant.records import Passage
+from ingest.markup import clean_line, clean_span
+from ingest.pipeline import context_prefix
+from ingest.read_text import read_text
+from ingest.structure import parse_report
+
+from conftest import bundled_reports
+
+# What a reader of each report finds on its first page (the test's own reading, not code's).
+EXPECTED = {
+    "cambridgeshire": ("Cambridgeshire", "inspection", "2021-07", "2021-12", 2021),
+    "cheshire": ("Cheshire", "post-inspection review", "2023-01", None, 2023),
+    "lancashire": ("Lancashire", "post-inspection review", "2018-12", "2022-10-24", 2018),
+    "merseyside": ("Merseyside", "post-inspection review", "2019-04", "2022-09-22", 2019),
+    "staffordshire": ("Staffordshire", "inspection", "2021-09", "2022-04", 2021),
+}
+REPORT_IDS = [p.name.split("-")[0] for p in bundled_reports()]
+
+
+def _report(name: str) -> Path:
+    return next(p for p in bundled_reports() if p.name.startswith(name))
+
+
+@pytest.fixture(scope="module")
+def by_source(bundled) -> dict[str, list[Passage]]:
+    out: dict[str, list[Passage]] = defaultdict(list)
+    for p in bundled.passages():
+        out[Path(p.source).name.split("-")[0]].append(p)
+    return out
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_passages_carry_report_metadata(by_source, name):
+    force, kind, inspected, published, year = EXPECTED[name]
+    passages = by_source[name]
+    assert passages
+    assert {(p.force, p.report_type, p.inspected, p.published, p.year) for p in passages} == {
+        (force, kind, inspected, published, year)
+    }
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_every_contents_chapter_and_area_becomes_a_section(by_source, name):
+    text = _report(name).read_text()
+    chapters = [clean_line(m[1]) for m in re.finditer(r"^(\d{1,2}\. [^\t\n]+)\t", text, re.M)]
+    # Reviews have no contents list: their chapters are the "Area: Summary of ..." prefixes.
+    chapters += [m[1] for m in re.finditer(r"^([^:\n]{3,60}): (?:Summary of )?post-inspection review findings", text, re.M)]
+    assert chapters, "the test found no chapters to check"
+    tops = {p.section.split(" > ")[0] for p in by_source[name]}
+    assert set(chapters) <= tops, set(chapters) - tops
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_case_studies_are_flagged(by_source, name):
+    text = _report(name).read_text()
+    passages = sorted(by_source[name], key=lambda p: p.start)
+    starts = [m.start() for m in re.finditer(r"^Case stud(?:y|ies)\b", text, re.M)]
+    for offset in starts:
+        following = next(p for p in passages if p.start > offset)
+        assert following.is_case_study, (offset, following.section)
+    assert sum(p.is_case_study for p in passages) >= len(starts)
+    # A case study is a section of its own, never the whole report.
+    assert sum(p.is_case_study for p in passages) < len(passages) / 2
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_recommendations_are_flagged(by_source, name):
+    recs = [p for p in by_source[name] if p.is_recommendation]
+    assert recs
+    assert all("recommend" in (p.section + p.text).lower() or "should" in p.text.lower() for p in recs)
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_offsets_slice_back_to_the_text(by_source, name):
+    text = _report(name).read_text()
+    for p in by_source[name]:
+        assert clean_span(text[p.start : p.end]) == p.text
+        assert text[p.start : p.end].strip() == text[p.start : p.end], "span has stray whitespace"
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_every_body_line_is_in_a_chunk(by_source, name):
+    """Each non-blank line is chunk text, a heading on a section path, or front matter."""
+    path = _report(name)
+    text = path.read_text()
+    passages = by_source[name]
+    covered = bytearray(len(text))
+    for p in passages:
+        covered[p.start : p.end] = b"\x01" * (p.end - p.start)
+    headings = {h for p in passages for h in p.section.split(" > ")}
+    parsed = parse_report(read_text(path, path.read_bytes()))
+    not_body = {ln.start for ln in parsed.lines if ln.kind in ("toc", "chrome", "front")}
+    # A heading directly followed by another heading has no text to lose (an umbrella title).
+    content = [ln for ln in parsed.lines if ln.kind in ("heading", "body")]
+    not_body |= {a.start for a, b in zip(content, content[1:]) if a.kind == b.kind == "heading"}
+    missing = []
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if not line.strip() or start in not_body:
+            continue
+        cleaned = clean_line(line).lstrip(" -")
+        in_chunk = all(covered[start + i] for i, ch in enumerate(line) if not ch.isspace())
+        as_heading = any(cleaned.endswith(h) or h.endswith(cleaned) for h in headings)
+        if not (in_chunk or as_heading):
+            missing.append(line)
+    assert not missing, missing[:5]
+    # What the parser set aside is only contents lists, page chrome and the title block.
+    skipped = [ln.text for ln in parsed.lines if ln.kind in ("toc", "chrome", "front")]
+    assert len(skipped) < 45, skipped
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_no_text_is_duplicated_across_chunks(by_source, name):
+    spans = sorted((p.start, p.end) for p in by_source[name])
+    for (a1, b1), (a2, b2) in zip(spans, spans[1:]):
+        assert b1 <= a2, f"chunks overlap: {(a1, b1)} and {(a2, b2)}"
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_chunks_fit_the_embedding_model(by_source, embedder, settings, name):
+    limit = min(settings.chunk.max_tokens, embedder.max_tokens)
+    passages = by_source[name]
+    texts = []
+    for p in passages:
+        prefix = context_prefix(p.force, tuple(p.section.split(" > ")), embedder, settings.chunk.prefix_max_tokens)
+        texts.append(f"{prefix}\n{p.text}")
+    encoded = embedder.tokenizer(texts, add_special_tokens=True)["input_ids"]
+    sizes = [len(ids) for ids in encoded]
+    assert max(sizes) <= limit, max(sizes)
+
+
+@pytest.mark.parametrize("name", REPORT_IDS)
+def test_chunks_end_at_sentence_boundaries(by_source, name):
+    for p in by_source[name]:
+        last = p.text.rstrip()[-1]
+        # A sentence, a list item or table row (no closing stop), or a heading-less line.
+        assert last in ".!?:;)]\"”’" or "\n" in p.text or p.text.count(".") == 0 or last.isalnum(), p.text[-80:]
