@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 # proximity, glossary, boilerplate, frequencies, the passage fields), changes: every older
 # snapshot is then rebuilt. An explicit number, not a hash of source files, so moving or
 # reformatting a module changes nothing.
-VERSION = 3
+VERSION = 4
 _ROW_FIELDS = [f.name for f in fields(Passage) if f.name != "score"]
 Registry = dict[str, tuple[str, int]]  # doc_id -> (sha256, chunks)
 

@@ -3,8 +3,6 @@ word frequencies and proximity arrays (kept together as a `Corpus`, cached by co
 
 from __future__ import annotations
 
-import re
-
 import bm25s
 import numpy as np
 import Stemmer
@@ -15,7 +13,7 @@ from assistant.index.proximity import Proximity
 from assistant.index.store import PassageStore
 from assistant.records import Passage
 from assistant.settings import Settings
-from assistant.text import document_frequencies
+from assistant.text import document_frequencies, sentences
 
 # llama-index BM25Retriever's tokenisation (English stopwords and stemmer, this pattern).
 BM25_TOKENS = r"(?u)\b\w\w+\b"
@@ -31,7 +29,7 @@ def boilerplate_shares(passages: list[Passage], min_chars: int) -> list[float]:
     where: dict[str, set[str]] = {}
     split = []
     for p in passages:
-        sents = [" ".join(s.lower().split()) for s in re.split(r"(?<=[.!?])\s+", p.text) if len(s) > min_chars]
+        sents = [" ".join(s.lower().split()) for s in sentences(p.text) if len(s) > min_chars]
         split.append(sents)
         for s in sents:
             where.setdefault(s, set()).add(p.doc_id)

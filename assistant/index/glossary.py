@@ -11,6 +11,8 @@ import re
 from collections import defaultdict
 from typing import Iterable
 
+from assistant.text import singular
+
 _DEFINITION = re.compile(r"\(([A-Z][A-Za-z&]{1,9})\)")  # (RSOs) (PCC) (VoC) (CAID)
 _WORD = re.compile(r"[A-Za-z][\w'’]*")
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")  # words as written in lowercase prose
@@ -83,7 +85,7 @@ class Glossary:
 
     def expand(self, query: str) -> list[str]:
         """Terms to add to a query: long forms of its acronyms, acronyms of its long forms."""
-        lowered = _singular_words(_normal(query))
+        lowered = _singular(_normal(query))
         tokens = set(re.findall(r"[a-z&]+", lowered))
         capitals = {_letters_key(t) for t in re.findall(r"[A-Za-z&]+", query) if t.rstrip("s").isupper()}
         extra: list[str] = []
@@ -106,9 +108,6 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[-–]", " ", text).split())
 
 
-def _singular(term: str) -> str:
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
-
-
-def _singular_words(text: str) -> str:
-    return re.sub(r"\b(\w{3,}?)s\b", lambda m: m[1] if not m[1].endswith("s") else m[0], text)
+def _singular(text: str) -> str:
+    """Every word of a (normalised) text without its plural s, as `terms` folds them."""
+    return re.sub(r"[a-z]+", lambda m: singular(m[0]), text)

@@ -24,9 +24,14 @@ STOPWORDS = frozenset(
 
 
 def singular(word: str) -> str:
-    """A lowercase word without its plural s: 'offenders' -> 'offender', but 'crisis',
-    'status', 'process' and short words ('bus', 'ACEs' as 'aces') stay as they are."""
-    if len(word) > 4 and word.endswith("s") and not word.endswith(("ss", "is", "us")):
+    """A lowercase word without its plural s: 'offenders' -> 'offender', 'hubs' -> 'hub',
+    but 'crisis', 'status', 'process', 'serious' and three-letter words stay as they are.
+
+    The one plural rule (glossary, sentence picking, proximity). Measured on the gold set
+    against the two it replaced (words over 4 letters; and 3+ letters with 'ous' stripped):
+    MRR 0.864 -> 0.867, nDCG@10 0.808 -> 0.809, answers unchanged but for three.
+    """
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is", "us", "ous")):
         return word[:-1]
     return word
 
