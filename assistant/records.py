@@ -11,6 +11,10 @@ from assistant.errors import InvalidRequest
 
 Mode = Literal["extractive", "llm"]
 MODES: tuple[Mode, ...] = ("extractive", "llm")
+# What a sentence of an answer does: the system-written scope statement, a finding quoted
+# from a report, a sentence carrying a figure, a recommendation, the context a quoted
+# sentence depends on, a review's finding on a recommendation, or a system-written note.
+Role = Literal["lead", "finding", "figure", "recommendation", "context", "follow_up", "note"]
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,28 @@ class Query:
 
 
 @dataclass
+class Recommendation:
+    """A recommendation a report makes (or, for a review, repeats from the inspection that
+    made it), whole, with what the later review found on its area."""
+
+    id: str  # stable: the report's doc_id and the recommendation's position in it
+    force: str
+    report_title: str
+    report_type: str
+    published: str | None
+    inspected: str | None
+    made_in: int | None  # year of the inspection that made it (for a review: the earlier one)
+    area: str  # inspection framework chapter
+    text: str  # the whole recommendation, its list points included
+    timescale: str | None  # "immediately", "within three months", ... or None when not stated
+    passage: Passage  # where it stands: a span of its report (start/end offsets into the source)
+    follow_up: list[Passage] = field(default_factory=list)  # the review's findings on its area, summary first
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class IngestReport:
     """The outcome of one ingest run: what was added, skipped, removed and what failed."""
 
@@ -211,9 +237,39 @@ class IngestReport:
         return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One sentence of an answer. Quoted sentences are verbatim from the passages they cite;
+    system-written ones (the lead, notes) cite nothing and state only coverage."""
+
+    text: str
+    citations: tuple[int, ...] = ()  # [n] numbers into Answer.citations
+    force: str | None = None  # whose evidence it is (None: about the answer as a whole)
+    role: Role = "finding"
+
+
+@dataclass(frozen=True)
+class CoverageEntry:
+    """One report of a force in the question's scope, and whether the answer found evidence
+    in it: the ledger under an answer, so an absent force is said, not silently dropped."""
+
+    force: str
+    report_title: str
+    report_type: str
+    published: str | None
+    inspected: str | None
+    found: bool
+    passages: int = 0  # passages of this report the answer drew on
+    doc_id: str = ""
+
+
 @dataclass
 class Answer:
-    """An answer whose every claim carries a citation marker [n] into `citations`."""
+    """An answer whose every claim carries a citation marker [n] into `citations`.
+
+    `text` is the whole answer as Markdown; `sentences` and `coverage` are the same answer as
+    data, which the app and exports render from.
+    """
 
     question: str
     text: str  # Markdown with [n] markers
@@ -223,6 +279,9 @@ class Answer:
     forces: list[str] = field(default_factory=list)  # forces the cited evidence comes from
     passages: list[Passage] = field(default_factory=list)  # everything retrieved, best first
     notes: list[str] = field(default_factory=list)  # what was removed or flagged, and why
+    sentences: list[AnswerSentence] = field(default_factory=list)
+    coverage: list[CoverageEntry] = field(default_factory=list)  # per report of each force in scope
+    resolved_question: str = ""  # the standalone question actually searched (a follow-up made whole)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
