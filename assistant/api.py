@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from assistant.errors import InvalidRequest
 from assistant.index import Corpus, Embedder, PassageStore, fingerprint, registry_of
@@ -95,29 +95,34 @@ class Assistant:
 
     def query(self, question: str, k: int | None = None, forces: Names = None, report_types: Names = None,
               areas: Names = None, years: Years = None, case_studies: bool = False,
-              recommendations: bool = False, *, filters: Filters | None = None) -> Query:
-        """The question as the stages see it: cleaned, filters checked, forces found, planned."""
+              recommendations: bool = False, *, filters: Filters | None = None,
+              history: Sequence[str] | None = None) -> Query:
+        """The question as the stages see it: cleaned, made standalone if it follows up
+        `history` (earlier questions, oldest first), filters checked, forces found, planned."""
         built = Filters.build(forces, report_types, areas, years, case_studies, recommendations)
         if filters is not None and built.active:
             raise InvalidRequest("give filters either as keyword arguments or as `filters=`, not both")
-        return self.pipeline.query(question, k, filters or built, self.embedder.embed_query)
+        return self.pipeline.query(question, k, filters or built, self.embedder.embed_query, history=history or ())
 
     def search(self, question: str, k: int | None = None, forces: Names = None, report_types: Names = None,
                areas: Names = None, years: Years = None, case_studies: bool = False,
-               recommendations: bool = False, *, filters: Filters | None = None) -> list[Passage]:
+               recommendations: bool = False, *, filters: Filters | None = None,
+               history: Sequence[str] | None = None) -> list[Passage]:
         """Passages most relevant to the question, best first, within the filters."""
         query = self.query(question, k, forces, report_types, areas, years, case_studies, recommendations,
-                           filters=filters)
+                           filters=filters, history=history)
         return self.pipeline.search(query)
 
     def ask(self, question: str, mode: Mode = "extractive", k: int | None = None, forces: Names = None,
             report_types: Names = None, areas: Names = None, years: Years = None, case_studies: bool = False,
-            recommendations: bool = False, *, filters: Filters | None = None) -> Answer:
-        """Answer from the reports with cited sentences, or abstain when they do not answer."""
+            recommendations: bool = False, *, filters: Filters | None = None,
+            history: Sequence[str] | None = None) -> Answer:
+        """Answer from the reports with cited sentences, or abstain when they do not answer.
+        `history`: the conversation's earlier questions, oldest first, for follow-ups."""
         if mode not in MODES:
             raise InvalidRequest(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         query = self.query(question, k, forces, report_types, areas, years, case_studies, recommendations,
-                           filters=filters)
+                           filters=filters, history=history)
         return self.pipeline.ask(query, mode)
 
     # -- views for trainers and researchers -----------------------------------------------

@@ -6,7 +6,7 @@ changes, so a question never sees a planner and a retriever of two different sna
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -40,8 +40,8 @@ class Pipeline:
         return self.planner.forces
 
     def query(self, question: str, k: int | None, filters: Filters, embed: Callable[[str], np.ndarray],
-              *, steer: bool = True) -> Query:
-        return self.planner.query(question, k, filters, embed, steer=steer)
+              *, steer: bool = True, history: Sequence[str] = ()) -> Query:
+        return self.planner.query(question, k, filters, embed, steer=steer, history=history)
 
     def search(self, query: Query) -> list[Passage]:
         return self.retriever.search(query)

@@ -172,7 +172,7 @@ class Query:
     """One question as every stage sees it, planned once (assistant/retrieve/plan.py) and
     passed from retrieval to the answer."""
 
-    text: str  # the question as searched: cleaned
+    text: str  # the question as searched: cleaned, and made standalone if it was a follow-up
     k: int  # passages wanted
     filters: Filters
     named: tuple[str, ...] = ()  # corpus forces the question names
@@ -182,6 +182,7 @@ class Query:
     keywords: str = ""  # the BM25 query: glossary-expanded, without asking words or force names
     terms: frozenset[str] = frozenset()  # content words that pick sentences (no force names)
     vector: np.ndarray | None = field(default=None, repr=False)  # the question's embedding
+    asked: str = ""  # the question as the user typed it (cleaned), before follow-up resolution
 
     @property
     def cover(self) -> tuple[str, ...]:

@@ -11,22 +11,27 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import replace
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
 from assistant.errors import InvalidRequest
 from assistant.index import Corpus
 from assistant.records import Filters, Query
+from assistant.retrieve.followup import resolve
 from assistant.settings import Settings
 from assistant.text import forces_in, names_pattern, terms
 
-# Questions that ask across forces rather than about one.
+# Questions that ask across forces rather than about one...
 COMPARATIVE = re.compile(
     r"\b(compare[sd]?|comparison|comparing|across|versus|vs\.?|differ\w*|each force|every force|"
-    r"all (?:the )?(?:forces|reports)|which forces|what forces|how (?:did|do|have|are) (?:the )?forces|"
-    r"forces'? (?:approach|handl\w*|response)|between (?:the )?forces)\b",
+    r"all (?:the )?(?:forces|reports)|which forces|what forces|between (?:the )?forces)\b",
     re.I,
+)
+# ...and wordings that ask about "forces" in general: comparative unless one force is named
+# ("how did forces handle missing children in Cheshire?" is about Cheshire).
+GENERAL = re.compile(
+    r"\b(how (?:did|do|have|are) (?:the )?forces|forces'? (?:approach|handl\w*|response))\b", re.I
 )
 # Words of how people ask, not of what they ask about; they only add noise to BM25.
 CHAT_WORDS = frozenset(
@@ -109,13 +114,22 @@ class Planner:
         return expanded
 
     def query(self, question: str, k: int | None, filters: Filters, embed: Callable[[str], np.ndarray],
-              *, steer: bool = True) -> Query:
-        """Plan one question. `steer=False`: no preferred or covered forces (case studies and
-        comparisons choose their forces themselves)."""
-        text = check_question(question, self.settings.max_question_chars)
+              *, steer: bool = True, history: Sequence[str] = ()) -> Query:
+        """Plan one question. `history`: the conversation's earlier questions, oldest first,
+        to make a follow-up standalone (followup.py). `steer=False`: no preferred or covered
+        forces (case studies and comparisons choose their forces themselves)."""
+        asked = check_question(question, self.settings.max_question_chars)
+        if isinstance(history, str) or not all(isinstance(h, str) for h in history):
+            raise InvalidRequest("history must be a list of the earlier questions (text), oldest first")
+        try:
+            earlier = [check_question(h, self.settings.max_question_chars) for h in history if h.strip()]
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"an earlier question in the history is unusable: {exc}") from None
+        text = resolve(asked, earlier, self.forces)
         k, filters = self.k(k), self.filters(filters)
         named, outside = forces_in(text, self.forces)
-        comparative = bool(COMPARATIVE.search(text)) or len(named) >= 2
+        comparative = (bool(COMPARATIVE.search(text)) or len(named) >= 2
+                       or (bool(GENERAL.search(text)) and len(named) + len(outside) != 1))
         if filters.forces or len(named) >= 2:
             scope = list(filters.forces) or named
         else:
@@ -126,7 +140,7 @@ class Planner:
         if not steer:
             named, comparative = [], False
         return Query(
-            text=text, k=k, filters=filters, named=tuple(named), outside=tuple(outside),
+            text=text, asked=asked, k=k, filters=filters, named=tuple(named), outside=tuple(outside),
             comparative=comparative, scope=tuple(scope), keywords=self.keywords(expanded),
             terms=words, vector=embed(text),
         )

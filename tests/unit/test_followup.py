@@ -1,0 +1,47 @@
+"""Follow-up questions made standalone from the conversation's earlier questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieve.followup import resolve
+
+FORCES = ["Cambridgeshire", "Cheshire", "Lancashire", "Merseyside", "Staffordshire"]
+MISSING = "How did Cheshire respond to missing children?"
+
+
+@pytest.mark.parametrize("history, question, expected", [
+    # No topic of its own: the earlier question, about the force it names now.
+    ([MISSING], "and what about Staffordshire?", "How did Staffordshire respond to missing children?"),
+    ([MISSING], "Tell me more", MISSING),
+    (["How did Cheshire's control room grade missing children?"], "And Merseyside's?",
+     "How did Merseyside's control room grade missing children?"),
+    (["How do Cheshire and Merseyside handle custody?"], "and Lancashire?", "How do Lancashire handle custody?"),
+    (["How do forces respond to missing children?"], "What about Cheshire?",
+     "How do forces respond to missing children in Cheshire?"),
+    # Pronouns for the earlier forces and topic.
+    ([MISSING], "What did they recommend?", f"What did Cheshire recommend? (following: {MISSING})"),
+    ([MISSING], "How long did that take?", f"How long did that take in Cheshire? (following: {MISSING})"),
+    ([MISSING], "What training do they get?", "What training do Cheshire get?"),
+    # A new topic for the same force.
+    ([MISSING], "And custody?", "And custody in Cheshire?"),
+    # Self-contained: the history is ignored.
+    ([MISSING], "What about custody in Lancashire?", "What about custody in Lancashire?"),
+    ([MISSING], "How does Staffordshire manage registered sex offenders?",
+     "How does Staffordshire manage registered sex offenders?"),
+    ([MISSING], "Which forces were criticised for how they put registered sex offenders on reactive management?",
+     "Which forces were criticised for how they put registered sex offenders on reactive management?"),
+    ([], "and what about Staffordshire?", "and what about Staffordshire?"),
+])
+def test_follow_ups_are_made_standalone(history, question, expected):
+    assert resolve(question, history, FORCES) == expected
+
+
+def test_a_chain_of_follow_ups_keeps_its_topic():
+    history = [MISSING, "and Staffordshire?"]
+    assert resolve("what did they recommend?", history, FORCES) == (
+        "what did Staffordshire recommend? (following: How did Staffordshire respond to missing children?)")
+
+
+def test_forces_outside_the_corpus_are_swapped_in_too():
+    assert resolve("and Kent?", [MISSING], FORCES) == "How did Kent respond to missing children?"
