@@ -47,7 +47,20 @@ class Pipeline:
         return self.retriever.search(query)
 
     def ask(self, query: Query, mode: Mode = "extractive") -> Answer:
-        return self.answerer.answer(query, self.retriever.search(query), mode)
+        passages = self.retriever.search(query)
+        return self.answerer.answer(query, passages, mode, self.evidence(query, passages))
+
+    def evidence(self, query: Query, passages: list[Passage]) -> list[Passage]:
+        """What the extractive answer reads: the retrieved passages and, for a question asked
+        across forces (comparative, or naming none), each strongest force's own best passages,
+        so a force is not missed because others filled the top k."""
+        cfg = self.settings.answer
+        if cfg.composer != "findings" or (query.named and not query.comparative):
+            return passages
+        forces = list(query.filters.forces) or list(query.named) or self.forces
+        extra = self.retriever.by_force(query, forces, cfg.per_force_passages, cfg.answer_forces)
+        seen = {p.id for p in passages}
+        return passages + [p for p in extra if p.id not in seen and not seen.add(p.id)]
 
     def case_studies(self, query: Query) -> list[CaseStudy]:
         return case_studies(query, self.retriever, self.store, self.answerer.picker, self.settings)

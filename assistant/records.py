@@ -247,6 +247,7 @@ class AnswerSentence:
     citations: tuple[int, ...] = ()  # [n] numbers into Answer.citations
     force: str | None = None  # whose evidence it is (None: about the answer as a whole)
     role: Role = "finding"
+    list_item: bool = False  # an item of the list the sentence before introduces
 
 
 @dataclass(frozen=True)

@@ -135,8 +135,81 @@ class RetrievalSettings(BaseModel):
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    max_sentences: int = Field(default=8, gt=0, description="sentences in an extractive answer.")
-    per_passage: int = Field(default=2, gt=0, description="sentences taken from one passage at most.")
+    composer: Literal["findings", "legacy"] = Field(
+        default="findings",
+        description="extractive composer: 'findings' (a scope lead, each report's findings first, whole "
+        "quotes, a coverage ledger) or 'legacy' (the earlier composer: the best-matching sentences "
+        "grouped by force), kept as a baseline for the eval.",
+    )
+    max_quotes: int = Field(default=6, gt=0, description="findings composer: quotes in an answer at most.")
+    per_force_quotes: int = Field(
+        default=2, gt=0,
+        description="findings composer: quotes per force when several forces answer (one force gets max_quotes).",
+    )
+    max_words: int = Field(
+        default=170, gt=0,
+        description="findings composer: stop adding quotes past this many words (each force with evidence "
+        "keeps its best quote).",
+    )
+    finding_bonus: float = Field(
+        default=0.25, ge=0,
+        description="score x (1 + this) for each kind of finding cue a sentence has (who did what; a judgement).",
+    )
+    background_penalty: float = Field(
+        default=0.5, ge=0, le=1,
+        description="score x this for background: national guidance, law, definitions, method.",
+    )
+    figure_bonus: float = Field(
+        default=1.5, ge=1, description="score x this for a sentence with a figure when the question asks for one."
+    )
+    figure_floor: float = Field(
+        default=0.3, ge=0, le=1,
+        description="a force's best figure-bearing sentence joins its best quote when it scores at least "
+        "this share of it.",
+    )
+    quote_floor: float = Field(
+        default=0.35, ge=0, le=1,
+        description="quotes after each force's best must score at least this share of the best quote.",
+    )
+    duplicate_overlap: float = Field(
+        default=0.6, ge=0, le=1,
+        description="a quote sharing this share of its content words with one already taken repeats it.",
+    )
+    force_floor: float = Field(
+        default=0.35, ge=0, le=1,
+        description="a comparative question is answered from the forces whose best quote scores at "
+        "least this share of the best force's.",
+    )
+    open_force_floor: float = Field(
+        default=0.6, ge=0, le=1,
+        description="a question neither comparative nor naming a force ('give me a case where...') is "
+        "answered from the forces whose best quote scores at least this share of the best force's.",
+    )
+    recommendation_penalty: float = Field(
+        default=0.5, ge=0, le=1,
+        description="score x this for a recommendation when the question does not ask what was recommended.",
+    )
+    min_force_relevance: float = Field(
+        default=0.5, ge=0, le=1,
+        description="...and whose best quote holds at least this share of the question's weighted words "
+        "that the best-covering force's quote holds.",
+    )
+    max_context: int = Field(
+        default=3, ge=0,
+        description="findings composer: a sentence that points back ('This means...') is quoted with the "
+        "sentences it depends on, this many at most; one needing more is not quoted.",
+    )
+    answer_forces: int = Field(
+        default=6, gt=0,
+        description="a comparative or open question is answered from this many forces at most: the "
+        "strongest, each searched for its own best passages.",
+    )
+    per_force_passages: int = Field(
+        default=4, gt=0,
+        description="...and this many of each such force's own best passages are read for quotes.",
+    )
+    max_sentences: int = Field(default=8, gt=0, description="legacy composer: sentences in an answer.")
+    per_passage: int = Field(default=2, gt=0, description="legacy composer: sentences taken from one passage at most.")
     min_coverage: float = Field(
         default=0.12, ge=0, le=1,
         description="abstain unless a top passage holds this share of the question's "

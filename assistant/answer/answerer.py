@@ -6,6 +6,7 @@ sentences, extractive.py) or an LLM whose reply is checked sentence by sentence 
 
 from __future__ import annotations
 
+from assistant.answer.compose import FindingsComposer
 from assistant.answer.extractive import SentencePicker, compose
 from assistant.answer.gates import abstention, why_not
 from assistant.answer.llm import answer_with_llm
@@ -13,6 +14,7 @@ from assistant.answer.topics import TopicCheck
 from assistant.index import Corpus, Embedder, WordVectors
 from assistant.records import Answer, Mode, Passage, Query
 from assistant.settings import Settings
+from assistant.text import join_names
 
 
 class Answerer:
@@ -23,18 +25,38 @@ class Answerer:
         self.forces = forces  # the corpus' forces, named when abstaining
         self.picker = SentencePicker(corpus.df, len(corpus.passages), settings.answer)
         self.topics = TopicCheck(corpus.df, embedder, settings.answer.min_topic_similarity, word_vectors)
+        self.composer = FindingsComposer(corpus, settings.answer)
 
-    def answer(self, query: Query, passages: list[Passage], mode: Mode = "extractive") -> Answer:
+    def answer(self, query: Query, passages: list[Passage], mode: Mode = "extractive",
+               evidence: list[Passage] | None = None) -> Answer:
+        """`passages`: what retrieval found, best first; `evidence`: what the extractive
+        composer may quote from (default: the same)."""
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
         if reason:
-            return abstention(query.text, reason, self.forces, passages, mode)
-        if mode == "llm":
-            return answer_with_llm(query.text, passages, self.settings.llm, self.settings.answer, self.embedder)
-        return self.extractive(query, passages)
+            answer = abstention(query.text, reason, self.forces, passages, mode)
+        elif mode == "llm":
+            answer = answer_with_llm(query.text, passages, self.settings.llm, self.settings.answer, self.embedder)
+        else:
+            answer = self.extractive(query, evidence or passages)
+            answer.passages = passages
+        answer.question, answer.resolved_question = query.asked or query.text, query.text
+        return answer
 
     def extractive(self, query: Query, passages: list[Passage]) -> Answer:
-        """Verbatim sentences, each cited: one per force with evidence first for a comparative
-        question; a question about one force from that force's passages when it has any."""
+        """Verbatim sentences, each cited (compose.py; or the legacy composer below)."""
+        if self.settings.answer.composer == "findings":
+            answer = self.composer.compose(query, passages)
+            if answer is None:
+                named = list(query.filters.forces) or list(query.named)
+                where = f"the {join_names(named)} reports have" if named else "the passages found have"
+                return abstention(query.text, f"{where} no sentence on it", self.forces, passages, "extractive")
+            return answer
+        return self.legacy(query, passages)
+
+    def legacy(self, query: Query, passages: list[Passage]) -> Answer:
+        """The earlier composer, kept as the eval's baseline: the best-matching sentences,
+        one per force with evidence first for a comparative question; a question about one
+        force from that force's passages when it has any."""
         cfg = self.settings.answer
         cover = [f for f in query.scope if any(p.force == f for p in passages)] if query.comparative else None
         pool = ([p for p in passages if p.force == query.prefer] or passages) if query.prefer else passages

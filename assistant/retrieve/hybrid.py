@@ -202,10 +202,9 @@ class HybridRetriever:
                 out[nxt.id] = replace(out.get(nxt.id, nxt), score=floor)
         return sorted(out.values(), key=lambda p: -p.score)
 
-    def _cover(self, query: str, vector: np.ndarray, filters: Filters, ranked: list[Passage],
-               forces: list[str], limit: int | None = None) -> list[Passage]:
-        """Put each covered force's best passage first, if it scores at least `force_keep` of
-        the best; only the `limit` best such forces are needed (assistant/coverage.py)."""
+    def _signals(self, query: str, vector: np.ndarray, filters: Filters, forces: list[str]):
+        """The whole-corpus signals of one query for per-force ranking (coverage.py), and the
+        proximity scorer to apply to the candidates that can still place."""
         w = self.config
         index = self.filter_index
         signals = Signals(
@@ -219,8 +218,37 @@ class HybridRetriever:
         near = None
         if w.use_rescore and (w.weight_phrase or w.weight_sentence):
             near = lambda rows: self.proximity_bonus(query, rows)  # noqa: E731
+        return signals, near
+
+    def _cover(self, query: str, vector: np.ndarray, filters: Filters, ranked: list[Passage],
+               forces: list[str], limit: int | None = None) -> list[Passage]:
+        """Put each covered force's best passage first, if it scores at least `force_keep` of
+        the best; only the `limit` best such forces are needed (coverage.py)."""
+        w = self.config
+        signals, near = self._signals(query, vector, filters, forces)
         bar = w.force_keep * ranked[0].score
         best = best_per_force(signals, near, w.weight_phrase + w.weight_sentence, bar, limit)
         firsts = [replace(self.passages[row], score=score) for row, score in best]
         seen = {p.id for p in firsts}
         return firsts + [p for p in ranked if p.id not in seen]
+
+    def by_force(self, query: Query, forces: list[str], n: int, limit: int) -> list[Passage]:
+        """The top `n` passages of each of the `limit` forces (of `forces`) whose best passage
+        scores highest, strongest force first: for answers that must speak for every force in
+        scope, each from its own best evidence, not only what made the overall top k."""
+        keywords, vector, w = query.keywords, query.vector, self.config
+        if not forces or not self.passages:
+            return []
+        if len(forces) > limit:  # many forces: rank them all at once, deepen only the best
+            signals, near = self._signals(keywords, vector, query.filters, forces)
+            best = best_per_force(signals, near, w.weight_phrase + w.weight_sentence, float("-inf"), limit)
+            forces = [self.passages[row].force for row, _ in best]
+        scores = self.bm25_scores(keywords) if w.use_bm25 else None
+        cosines = self._vectors @ vector if w.use_dense else None
+        out: list[Passage] = []
+        for force in forces:
+            own = query.filters.with_forces([force])
+            ranked = self.rescore(self.candidates(keywords, vector, own, w.per_force, scores, cosines),
+                                  vector, keywords)
+            out += self._continue_sections(ranked, own)[:n]
+        return out

@@ -1,11 +1,12 @@
 """Text handling shared by every stage: words, sentences, force names, terminal safety."""
 
+from assistant.text.dates import readable, report_dates, report_label
 from assistant.text.forces import KNOWN_FORCES, forces_in, names_pattern
 from assistant.text.safe import printable
 from assistant.text.sentences import sentence_bounds, sentences
-from assistant.text.words import STOPWORDS, document_frequencies, idf, join_names, singular, terms
+from assistant.text.words import STOPWORDS, document_frequencies, idf, join_names, singular, stem, terms
 
 __all__ = [
     "KNOWN_FORCES", "STOPWORDS", "document_frequencies", "forces_in", "idf", "join_names", "names_pattern",
-    "printable", "sentence_bounds", "sentences", "singular", "terms",
+    "printable", "readable", "report_dates", "report_label", "sentence_bounds", "sentences", "singular", "stem", "terms",
 ]

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
+from functools import lru_cache
 from typing import Iterable
+
+import Stemmer
 
 _WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
@@ -60,3 +64,16 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+_STEMMERS = threading.local()  # a PyStemmer object is not safe to share between threads
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The Snowball (Porter 2) stem of a lowercase word, as BM25 indexes it: 'reactively' and
+    'reactive' meet at 'reactiv', 'manages' and 'management' at 'manag'."""
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
+    return stemmer.stemWord(word)

@@ -1,0 +1,329 @@
+"""The findings composer: a direct, cited answer from the retrieved passages.
+
+Shape: a system-written lead that states the scope (which reports hold evidence, which do
+not; never a finding), then each report's findings, quoted verbatim and cited, strongest
+report first. What it quotes:
+
+- whole thoughts only (quotes.py): list items with their lead-in, lists with their items,
+  a sentence that points back with the sentence it depends on;
+- findings first (signals.py): what inspectors found or judged about the force outranks
+  national guidance, definitions and method; for a "how many / how long / what share"
+  question each report's best figure-bearing sentence is taken;
+- no repetition: a quote sharing most of its words with one already taken is skipped
+  (reviews' summaries restate their detailed findings almost word for word);
+- scope: a question naming forces (or filtered to them) is answered from those forces
+  only; a comparative or open question from every force with evidence, and the coverage
+  ledger (Answer.coverage) lists every report in scope, found or not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+from assistant.answer.findings import case_root
+from assistant.answer.quotes import Unit, units
+from assistant.answer.signals import (about_recommendations, asks_for_case, finding_cues, has_figure, is_background, is_recommendation,
+                                      wants_figure)
+from assistant.index import Corpus
+from assistant.records import Answer, AnswerSentence, CoverageEntry, Passage, Query, Role
+from assistant.settings import AnswerSettings
+from assistant.text import idf, join_names, report_label, stem, terms
+
+_WHITESPACE = str.maketrans({"\n": " ", "\t": " "})
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report's identity as the ledger and headings show it."""
+
+    doc_id: str
+    force: str
+    title: str
+    type: str
+    published: str | None
+    inspected: str | None
+    year: int | None
+
+    @property
+    def short(self) -> str:
+        """'the Cheshire 2023 post-inspection review'."""
+        year = f" {self.year}" if self.year else ""
+        return f"the {self.force}{year} {self.type}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    unit: Unit
+    rank: int  # its passage's position in the retrieved list
+    relevance: float  # share of the question's weighted content words it holds (0..1)
+    score: float
+    figure: bool
+    words: frozenset[str]
+
+
+def _same(a: Unit, b: Unit) -> bool:
+    return a.passage.id == b.passage.id and a.order == b.order
+
+
+class FindingsComposer:
+    def __init__(self, corpus: Corpus, settings: AnswerSettings):
+        self.settings = settings
+        self.df, self.n = corpus.df, max(len(corpus.passages), 1)
+        ordered = sorted(corpus.passages, key=lambda p: (p.doc_id, p.chunk_index))
+        # The chunk before each one in the same section: where an opener's antecedent or a
+        # list's lead-in may stand.
+        self.previous: dict[str, Passage] = {}
+        self.following: dict[str, Passage] = {}  # and the chunk after it (a section carried on)
+        for a, b in zip(ordered, ordered[1:]):
+            if a.doc_id == b.doc_id and b.chunk_index == a.chunk_index + 1 and a.section == b.section:
+                self.previous[b.id], self.following[a.id] = a, b
+        self.reports: dict[str, Report] = {}
+        for p in corpus.passages:
+            self.reports.setdefault(p.doc_id, Report(p.doc_id, p.force, p.report_title, p.report_type,
+                                                      p.published, p.inspected, p.year))
+        # Every chunk of each case study, in reading order: a case is quoted from the whole case.
+        self.cases: dict[tuple[str, str], list[Passage]] = {}
+        for p in ordered:
+            if p.is_case_study:
+                self.cases.setdefault((p.doc_id, case_root(p.section)), []).append(p)
+        self.by_force: dict[str, list[Report]] = {}
+        for r in sorted(self.reports.values(), key=lambda r: (r.force, r.year or 0, r.title)):
+            self.by_force.setdefault(r.force, []).append(r)
+
+    # -- scoring --------------------------------------------------------------------------
+
+    def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
+        cfg = self.settings
+        # Question words weigh by their rarity; they meet a sentence's words by stem
+        # ("reactive" and "reactively", "manage" and "management").
+        weights: dict[str, float] = {}
+        for t in query.terms:
+            weights[stem(t)] = max(weights.get(stem(t), 0.0), idf(self.n, self.df.get(t, 0)))
+        total = sum(weights.values()) or 1.0
+        figures = wants_figure(query.text)
+        recommendations = about_recommendations(query.text)
+        out: list[Candidate] = []
+        seen_of: dict[str, int] = {}
+        for p in passages:
+            # Rank within the passage's own force: an answer across forces reads each force's
+            # evidence in its own order (its best passage may rank low overall).
+            rank = seen_of[p.force] = seen_of.get(p.force, -1) + 1
+            for unit in units(p, self.previous.get(p.id)):
+                unit = self._trim(unit, weights)
+                if unit is None or len(unit.context) > cfg.max_context:
+                    continue  # nothing on the question; or an antecedent too far back to quote
+                words = frozenset(stem(w) for w in terms(unit.text))
+                hits = words & weights.keys()
+                if not hits or (not unit.is_list and len(words) < cfg.min_sentence_words):
+                    continue
+                weight = sum(weights[t] for t in hits)
+                density = weight / math.sqrt(len(words) + cfg.length_smoothing)
+                score = density / (1.0 + cfg.rank_decay * rank)
+                score *= 1.0 + cfg.finding_bonus * finding_cues(unit.text)
+                if is_background(unit.text):
+                    score *= cfg.background_penalty
+                if not recommendations and (p.is_recommendation or is_recommendation(unit.lines[0])):
+                    score *= cfg.recommendation_penalty  # what was asked for, not what was found
+                figure = has_figure(unit.text)
+                if figure and figures:
+                    score *= cfg.figure_bonus
+                out.append(Candidate(unit, rank, weight / total, score, figure, words))
+        return out
+
+    @staticmethod
+    def _trim(unit: Unit, weights: dict[str, float]) -> Unit | None:
+        """A list quoted as its lead-in and the items on the question (all of them for a
+        recommendation, which is quoted whole); a sentence as it is."""
+        if not unit.is_list:
+            return unit
+        head, items = (unit.lines[0], unit.lines[1:]) if not unit.lines[0].lstrip().startswith("- ") \
+            else (None, unit.lines)
+        if head is not None and is_recommendation(head):
+            return unit
+        hit = [line for line in items if weights.keys() & {stem(w) for w in terms(line)}]
+        if not hit:
+            return unit if head is not None and weights.keys() & {stem(w) for w in terms(head)} else None
+        return replace(unit, lines=(head, *hit) if head is not None else tuple(hit))
+
+    # -- choosing -------------------------------------------------------------------------
+
+    def compose(self, query: Query, passages: list[Passage]) -> Answer | None:
+        """The answer, or None when no passage in scope has a sentence on the question."""
+        cfg = self.settings
+        named = list(query.filters.forces) or list(query.named)
+        pool = [p for p in passages if p.force in named] if named else passages
+        if asks_for_case(query.text):
+            answer = self._case(query, pool, passages, named)
+            if answer is not None:
+                return answer
+        found = self.candidates(query, pool)
+        if not found:
+            return None
+        best: dict[str, Candidate] = {}
+        for c in found:
+            force = c.unit.passage.force
+            if force not in best or c.score > best[force].score:
+                best[force] = c
+        top = max(c.score for c in best.values())
+        top_relevance = max(c.relevance for c in best.values())
+        # Forces with evidence: every named force that has a quote; for a comparative question
+        # every force whose best quote holds enough of the question; for an open one ("give
+        # me a case where...") those whose best quote is close to the best force's.
+        floor = cfg.force_floor if query.comparative else cfg.open_force_floor
+        forces = [f for f, c in sorted(best.items(), key=lambda fc: -fc[1].score)
+                  if named or (c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= floor * top)]
+        single = len(forces) == 1
+        chosen = self._choose(query, [c for c in found if c.unit.passage.force in forces], forces, single)
+        scope = named or sorted(self.by_force)
+        return self._render(query, passages, chosen, forces, scope)
+
+    def _case(self, query: Query, pool: list[Passage], passages: list[Passage], named: list[str]) -> Answer | None:
+        """A question asking for a case or an example: the best-ranked passage's case, quoted
+        from its opening (who, what happened) and its sentences on the question, in reading
+        order. A case study marked as such is read whole; a review's unmarked example is its
+        passage and the chunk that carries its section on. None when it has nothing on it."""
+        cfg = self.settings
+        if not pool:
+            return None
+        top = pool[0]
+        marked = top.is_case_study
+        chunks = self.cases.get((top.doc_id, case_root(top.section)), [top]) if marked else \
+            [top, *[n for n in [self.following.get(top.id)] if n is not None]]
+        found = self.candidates(query, chunks)
+        if not found:
+            return None
+        ranked = sorted(found, key=lambda c: -c.score)
+        chosen: list[Candidate] = []
+        if marked:  # the case's first sentence says who and what happened
+            first = min(found, key=lambda c: (c.unit.passage.chunk_index, c.unit.order))
+            if first.unit.passage.chunk_index == chunks[0].chunk_index and first.unit.order == 0:
+                chosen.append(first)
+        words = sum(len(c.unit.text.split()) for c in chosen)
+        for c in ranked:
+            if len(chosen) >= cfg.max_quotes or words >= cfg.max_words:
+                break
+            if c.score < cfg.quote_floor * ranked[0].score or any(_same(c.unit, d.unit) for d in chosen):
+                continue
+            chosen.append(c)
+            words += sum(len(line.split()) for u in (*c.unit.context, c.unit) for line in u.lines)
+        return self._render(query, passages, chosen, [top.force], named or [top.force])
+
+    def _choose(self, query: Query, found: list[Candidate], forces: list[str], single: bool) -> list[Candidate]:
+        cfg = self.settings
+        per_force = cfg.max_quotes if single else cfg.per_force_quotes
+        ranked = sorted(found, key=lambda c: -c.score)
+        chosen: list[Candidate] = []
+        count: dict[str, int] = {}
+        words = 0
+
+        def take(c: Candidate) -> None:
+            nonlocal words
+            chosen.append(c)
+            count[c.unit.passage.force] = count.get(c.unit.passage.force, 0) + 1
+            words += sum(len(line.split()) for u in (*c.unit.context, c.unit) for line in u.lines)
+
+        def repeats(c: Candidate) -> bool:
+            # Already quoted (itself, or as the context of a quote), or saying nearly the same.
+            # A sentence that carries on from a quote ("This backlog contained 5,022 entries.")
+            # is new: its context is printed once.
+            for d in chosen:
+                if _same(d.unit, c.unit) or any(_same(u, c.unit) for u in d.unit.context):
+                    return True
+                overlap = len(c.words & d.words) / max(1, min(len(c.words), len(d.words)))
+                if overlap >= cfg.duplicate_overlap:
+                    return True
+            return False
+
+        # Each force's best quote first (and its best figure, when a quantity is asked for),
+        # so no force with evidence is crowded out by a stronger one.
+        figures = wants_figure(query.text)
+        for force in forces:
+            mine = [c for c in ranked if c.unit.passage.force == force]
+            take(mine[0])
+            if figures and not mine[0].figure:
+                figure = next((c for c in mine if c.figure and not repeats(c)), None)
+                if figure is not None and figure.score >= cfg.figure_floor * mine[0].score:
+                    take(figure)
+        for c in ranked:
+            force = c.unit.passage.force
+            if len(chosen) >= cfg.max_quotes or words >= cfg.max_words:
+                break
+            if count.get(force, 0) >= per_force or c.score < cfg.quote_floor * ranked[0].score or repeats(c):
+                continue
+            take(c)
+        return chosen
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def _render(self, query: Query, passages: list[Passage], chosen: list[Candidate], forces: list[str],
+                scope: list[str]) -> Answer:
+        citations: list[Passage] = []
+        number: dict[str, int] = {}
+
+        def cite(p: Passage) -> int:
+            if p.id not in number:
+                citations.append(p)
+                number[p.id] = len(citations)
+            return number[p.id]
+
+        groups: OrderedDict[str, list[Candidate]] = OrderedDict()
+        for force in forces:
+            for c in sorted((c for c in chosen if c.unit.passage.force == force),
+                            key=lambda c: (c.unit.passage.doc_id, c.unit.passage.start, c.unit.order)):
+                groups.setdefault(c.unit.passage.doc_id, []).append(c)
+        ledger = self._ledger(scope, groups)
+        lead = self._lead(ledger)
+        sentences = [AnswerSentence(lead, (), None, "lead")]
+        lines = [lead, ""]
+        for doc_id, picked in groups.items():
+            report = self.reports[doc_id]
+            lines.append(f"**{report.force}** — {report_label(report.type, report.inspected, report.published)}")
+            seen: set[tuple[str, int]] = set()
+            for c in picked:
+                for unit in (*c.unit.context, c.unit):
+                    key = (unit.passage.id, unit.order)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    role: Role = "context" if unit is not c.unit else self._role(c)
+                    n = cite(unit.passage)
+                    for line in unit.lines:
+                        item = line.lstrip().startswith("- ")
+                        body = line.lstrip()[2:] if item else line
+                        text = " ".join(body.translate(_WHITESPACE).split())
+                        sentences.append(AnswerSentence(text, (n,), report.force, role, list_item=item))
+                        lines.append(f"{'  - ' if item else '- '}{text} [{n}]")
+            lines.append("")
+        text = "\n".join(lines).strip()
+        cited_forces = list(OrderedDict.fromkeys(p.force for p in citations))
+        return Answer(query.asked or query.text, text, citations, False, "extractive", cited_forces, passages,
+                      sentences=sentences, coverage=ledger, resolved_question=query.text)
+
+    def _role(self, c: Candidate) -> Role:
+        if is_recommendation(c.unit.lines[0]):
+            return "recommendation"
+        return "figure" if c.figure else "finding"
+
+    def _ledger(self, scope: list[str], groups: dict[str, list[Candidate]]) -> list[CoverageEntry]:
+        entries = []
+        for force in scope:
+            for r in self.by_force.get(force, []):
+                cited = {c.unit.passage.id for c in groups.get(r.doc_id, [])}
+                entries.append(CoverageEntry(r.force, r.title, r.type, r.published, r.inspected,
+                                             r.doc_id in groups, len(cited), r.doc_id))
+        return entries
+
+    def _lead(self, ledger: list[CoverageEntry]) -> str:
+        """One or two sentences on scope only: which reports hold evidence, which do not."""
+        found = [e for e in ledger if e.found]
+        missing = [self.reports[e.doc_id].short for e in ledger if not e.found]
+        if len(ledger) == 1:
+            return f"Evidence from {self.reports[ledger[0].doc_id].short}."
+        lead = f"Evidence in {len(found)} of the {len(ledger)} reports"
+        if not missing:
+            return lead + "."
+        if len(missing) <= 3:
+            return f"{lead}; nothing relevant was found in {join_names(missing)}."
+        return f"{lead}; nothing relevant was found in the other {len(missing)}."

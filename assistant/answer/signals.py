@@ -1,0 +1,110 @@
+"""What kind of sentence a report sentence is: a finding about the force, a figure, a
+recommendation, or background (national guidance, definitions, method) — and what kind of
+answer a question wants.
+
+Inspection reports mix what inspectors found with why it matters: "Forces may move
+offenders from active to reactive management" (guidance) sits in the same passage as "SOMU
+was reactively managing 145 RSOs" (the finding). A researcher asking how a force handled
+something wants the second. These are cheap lexical cues, weighed in the composer's score
+(settings: answer.finding_bonus, answer.background_penalty, answer.figure_bonus,
+answer.recommendation_penalty).
+"""
+
+from __future__ import annotations
+
+import re
+
+# What inspectors say they found, and who did (or failed to do) what.
+_FOUND = re.compile(
+    r"\bwe (?:found|saw|were told|were pleased|were encouraged|are encouraged|were concerned|are concerned|"
+    r"noted|identified|reviewed|examined|assessed|audited|looked at)\b"
+    r"|\b(?:the|this) (?:force|constabulary|unit|team|hub)\b|\bforce's\b|\bconstabulary's\b"
+    r"|\b(?:officers|staff|supervisors|investigators|call handlers|leaders|managers|inspectors|sergeants)\b",
+    re.I,
+)
+# Judgements and outcomes: good or bad, done or not, how fast.
+_JUDGED = re.compile(
+    r"\b(?:good|well|effective(?:ly)?|strong|positive|improv\w*|encourag\w*|prompt(?:ly)?|quick(?:ly)?|timely|"
+    r"consistent(?:ly)?|inconsistent(?:ly)?|poor(?:ly)?|weak|inadequate|ineffective|confused|limited|insufficient|"
+    r"delays?|delayed|backlogs?|too long|too slow|late|lack(?:s|ed|ing)?|fail(?:s|ed|ing)?|missed|concerns?|"
+    r"requires? improvement|not always|rarely|never|only|disappointing(?:ly)?|significant(?:ly)?|"
+    r"(?:does|did|do|is|was|are|were|has|have|had)n[’']t|(?:does|did|do|is|was|are|were|has|have|had) not)\b",
+    re.I,
+)
+# Background: national guidance and law, definitions, what forces in general may or must do,
+# how the inspection was done.
+_BACKGROUND = re.compile(
+    r"\b(?:guidance|statutory|legislation|the law\b|act \d{4}|college of policing|home office|"
+    r"national police chiefs|npcc|working together|national (?:guidelines|standards|policy)|"
+    r"is (?:defined|known) as|are (?:defined|known) as|refers? to|stands for|"
+    r"our (?:inspection programme|methodology)|this report|annex|appendix|we will|we carried out|"
+    r"we inspected|we interviewed|we spoke to)"
+    r"|^(?:forces|police forces|all forces|a force|the police|police|children|a child|offenders|"
+    r"agencies|partners) (?:may|should|must|can|need to|are required|have a duty)\b",
+    re.I,
+)
+_RECOMMENDS = re.compile(
+    r"\bwe recommend\b|\brecommendations?\b|\b(?:force|constabulary|police)\b[^.]{0,60}\bshould\b"
+    r"|^within (?:\w+ ){1,2}(?:weeks?|months?)\b",
+    re.I,
+)
+_NUMBER_WORD = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                r"forty|fifty|hundreds?|thousands?|half|a third|a quarter|dozens?")
+# A figure: a number that is not a bare year, a number word, or a share.
+_FIGURE = re.compile(
+    rf"\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?(?::\d+)?\b|\b\d+(?:\.\d+)?\s*(?:%|percent|per cent)"
+    rf"|\b(?:{_NUMBER_WORD})\b(?=\s+(?:[a-z-]+\s+){{0,2}}(?:cases?|children|offenders|rsos|officers|staff|"
+    rf"days?|weeks?|months?|hours?|years?|times|percent|referrals?|incidents?|reports?|meetings?|visits?))",
+    re.I,
+)
+# Questions that ask for a quantity: the sentence carrying the figure must be in the answer.
+FIGURE_QUESTION = re.compile(
+    r"\bhow (?:many|much|long|often|quickly|soon|fast|big|large|heavy|high|low)\b"
+    r"|\bwhat (?:share|proportion|percentage|number|ratio|rate)\b"
+    r"|\b(?:proportion|percentage|ratio|ratios|caseloads?|backlogs?|number of|figures?|statistics)\b",
+    re.I,
+)
+
+
+def finding_cues(text: str) -> int:
+    """How many kinds of finding cue the sentence has (who did what; a judgement): 0-2."""
+    return int(bool(_FOUND.search(text))) + int(bool(_JUDGED.search(text)))
+
+
+def is_background(text: str) -> bool:
+    return bool(_BACKGROUND.search(text))
+
+
+def has_figure(text: str) -> bool:
+    return bool(_FIGURE.search(text))
+
+
+def is_recommendation(text: str) -> bool:
+    return bool(_RECOMMENDS.search(text))
+
+
+def wants_figure(question: str) -> bool:
+    return bool(FIGURE_QUESTION.search(question))
+
+
+_ASKS_RECOMMENDATIONS = re.compile(
+    r"\brecommend\w*|\b(?:was|were) (?:told|asked|required) to\b|\bwhat (?:should|must)\b|\baction plan\b", re.I
+)
+
+
+def about_recommendations(question: str) -> bool:
+    """The question asks what was recommended (or what a force was told to do)."""
+    return bool(_ASKS_RECOMMENDATIONS.search(question))
+
+
+_ASKS_CASE = re.compile(
+    r"\bcase stud(?:y|ies)\b|\b(?:a|an|any|one) (?:\w+[- ])?(?:case|example|instance)s?\b"
+    r"|\bexamples? (?:of|where|for|in which)\b|\bgive me (?:a|an|one)\b",
+    re.I,
+)
+
+
+def asks_for_case(question: str) -> bool:
+    """The question asks for a case or an example ("give me a case where...", "is there an
+    example of...", "good-practice example"), which a case study answers best."""
+    return bool(_ASKS_CASE.search(question))
