@@ -152,7 +152,7 @@ class AnswerSettings(BaseModel):
         "keeps its best quote).",
     )
     finding_bonus: float = Field(
-        default=0.25, ge=0,
+        default=0.1, ge=0,
         description="score x (1 + this) for each kind of finding cue a sentence has (who did what; a judgement).",
     )
     background_penalty: float = Field(
@@ -160,7 +160,7 @@ class AnswerSettings(BaseModel):
         description="score x this for background: national guidance, law, definitions, method.",
     )
     figure_bonus: float = Field(
-        default=1.5, ge=1, description="score x this for a sentence with a figure when the question asks for one."
+        default=3.0, ge=1, description="score x this for a sentence with a figure when the question asks for one."
     )
     figure_floor: float = Field(
         default=0.3, ge=0, le=1,
@@ -168,7 +168,7 @@ class AnswerSettings(BaseModel):
         "this share of it.",
     )
     quote_floor: float = Field(
-        default=0.35, ge=0, le=1,
+        default=0.2, ge=0, le=1,
         description="quotes after each force's best must score at least this share of the best quote.",
     )
     duplicate_overlap: float = Field(
@@ -180,17 +180,36 @@ class AnswerSettings(BaseModel):
         description="a comparative question is answered from the forces whose best quote scores at "
         "least this share of the best force's.",
     )
-    open_force_floor: float = Field(
+    expansion_weight: float = Field(
         default=0.6, ge=0, le=1,
+        description="findings composer: a word the glossary added to the question (a long form for an "
+        "acronym, or the other way) weighs this share of a word the question has.",
+    )
+    force_passage_floor: float = Field(
+        default=0.75, ge=0, le=1,
+        description="...or whose best passage retrieval scores at least this share of the best passage's "
+        "(its sentences say it in other words than the question's).",
+    )
+    passage_weight: float = Field(
+        default=1.0, ge=0,
+        description="a sentence's score x (1 + this x its passage's retrieval score / the best passage's).",
+    )
+    case_penalty: float = Field(
+        default=0.8, ge=0, le=1,
+        description="score x this for a sentence of a case study when the question does not ask for a case "
+        "(an illustration, not the finding).",
+    )
+    open_force_floor: float = Field(
+        default=0.4, ge=0, le=1,
         description="a question neither comparative nor naming a force ('give me a case where...') is "
         "answered from the forces whose best quote scores at least this share of the best force's.",
     )
     recommendation_penalty: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.3, ge=0, le=1,
         description="score x this for a recommendation when the question does not ask what was recommended.",
     )
     min_force_relevance: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.3, ge=0, le=1,
         description="...and whose best quote holds at least this share of the question's weighted words "
         "that the best-covering force's quote holds.",
     )

@@ -32,6 +32,7 @@ from assistant.settings import AnswerSettings
 from assistant.text import idf, join_names, report_label, stem, terms
 
 _WHITESPACE = str.maketrans({"\n": " ", "\t": " "})
+_LIST_ITEMS = 3  # items of a list quoted at most (a recommendation's are all quoted)
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,19 @@ class FindingsComposer:
         cfg = self.settings
         # Question words weigh by their rarity; they meet a sentence's words by stem
         # ("reactive" and "reactively", "manage" and "management").
+        # Words the glossary added ("registered sex offender" for "RSO") stand in for the
+        # question's own: they count for less, or every sentence spelling the long form out
+        # would outrank the one about what was asked.
+        asked = {stem(t) for t in terms(query.text)}
         weights: dict[str, float] = {}
         for t in query.terms:
-            weights[stem(t)] = max(weights.get(stem(t), 0.0), idf(self.n, self.df.get(t, 0)))
+            w = idf(self.n, self.df.get(t, 0)) * (1.0 if stem(t) in asked else cfg.expansion_weight)
+            weights[stem(t)] = max(weights.get(stem(t), 0.0), w)
         total = sum(weights.values()) or 1.0
         figures = wants_figure(query.text)
         recommendations = about_recommendations(query.text)
+        cases = asks_for_case(query.text)
+        best_passage = max((p.score for p in passages), default=0.0) or 1.0
         out: list[Candidate] = []
         seen_of: dict[str, int] = {}
         for p in passages:
@@ -112,8 +120,8 @@ class FindingsComposer:
             rank = seen_of[p.force] = seen_of.get(p.force, -1) + 1
             for unit in units(p, self.previous.get(p.id)):
                 unit = self._trim(unit, weights)
-                if unit is None or len(unit.context) > cfg.max_context:
-                    continue  # nothing on the question; or an antecedent too far back to quote
+                if unit is None or len(unit.context) > cfg.max_context or any("|" in line for line in unit.lines):
+                    continue  # nothing on the question; an antecedent too far back; a table row
                 words = frozenset(stem(w) for w in terms(unit.text))
                 hits = words & weights.keys()
                 if not hits or (not unit.is_list and len(words) < cfg.min_sentence_words):
@@ -121,6 +129,10 @@ class FindingsComposer:
                 weight = sum(weights[t] for t in hits)
                 density = weight / math.sqrt(len(words) + cfg.length_smoothing)
                 score = density / (1.0 + cfg.rank_decay * rank)
+                # How well retrieval (BM25, meaning, proximity) rated the whole passage.
+                score *= 1.0 + cfg.passage_weight * max(p.score, 0.0) / best_passage
+                if p.is_case_study and not cases:
+                    score *= cfg.case_penalty  # an illustration, not the finding it illustrates
                 score *= 1.0 + cfg.finding_bonus * finding_cues(unit.text)
                 if is_background(unit.text):
                     score *= cfg.background_penalty
@@ -142,9 +154,12 @@ class FindingsComposer:
             else (None, unit.lines)
         if head is not None and is_recommendation(head):
             return unit
-        hit = [line for line in items if weights.keys() & {stem(w) for w in terms(line)}]
-        if not hit:
+        # Items by how much of the question they hold; the strongest few (never a weak one).
+        weight = [sum(weights.get(stem(w), 0.0) for w in set(terms(line))) for line in items]
+        if not any(weight):
             return unit if head is not None and weights.keys() & {stem(w) for w in terms(head)} else None
+        keep = sorted(range(len(items)), key=lambda i: -weight[i])[:_LIST_ITEMS]
+        hit = [items[i] for i in sorted(keep) if weight[i] >= 0.5 * max(weight)]
         return replace(unit, lines=(head, *hit) if head is not None else tuple(hit))
 
     # -- choosing -------------------------------------------------------------------------
@@ -172,8 +187,19 @@ class FindingsComposer:
         # every force whose best quote holds enough of the question; for an open one ("give
         # me a case where...") those whose best quote is close to the best force's.
         floor = cfg.force_floor if query.comparative else cfg.open_force_floor
-        forces = [f for f, c in sorted(best.items(), key=lambda fc: -fc[1].score)
-                  if named or (c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= floor * top)]
+        top_passage = max(p.score for p in pool)
+        passage_of = {f: max(p.score for p in pool if p.force == f) for f in best}
+
+        def has_evidence(force: str, c: Candidate) -> bool:
+            if named:
+                return True
+            if c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= floor * top:
+                return True
+            # Retrieval rates the force's passage close to the best: its sentences say it in
+            # other words than the question's.
+            return query.comparative and passage_of[force] >= cfg.force_passage_floor * top_passage
+
+        forces = [f for f, c in sorted(best.items(), key=lambda fc: -fc[1].score) if has_evidence(f, c)]
         single = len(forces) == 1
         chosen = self._choose(query, [c for c in found if c.unit.passage.force in forces], forces, single)
         scope = named or sorted(self.by_force)

@@ -31,7 +31,7 @@ _POINTS_BACK = re.compile(
     r"^(?:this|these|that|those|it|its|they|their|them|such|he|she|his|her|both|neither|"
     r"but|however|also|yet|instead|nevertheless|despite this|in addition|additionally|furthermore|"
     r"as a result|consequently|therefore|of these|of those|in these|in those|in this|in that|"
-    r"in some of these|in most of these|in both|here|there|for example|for instance|in particular|"
+    r"in some of these|in most of these|in both|for example|for instance|in particular|"
     r"similarly|likewise|again|otherwise|even so|even then|still)\b",
     re.I,
 )

@@ -66,9 +66,18 @@ FIGURE_QUESTION = re.compile(
 )
 
 
+# What a force did: new practice, systems, training, campaigns.
+_ACTED = re.compile(
+    r"\b(?:introduc\w+|launch\w*|adopt\w*|develop\w*|implement\w*|invest\w*|creat\w+|set up|establish\w*|"
+    r"train\w*|initiatives?|campaigns?|programmes?|pilot\w*|appointed|recruited|now (?:has|uses|holds))\b",
+    re.I,
+)
+
+
 def finding_cues(text: str) -> int:
-    """How many kinds of finding cue the sentence has (who did what; a judgement): 0-2."""
-    return int(bool(_FOUND.search(text))) + int(bool(_JUDGED.search(text)))
+    """How many kinds of finding cue the sentence has (who did what; a judgement; an action
+    taken): 0-3."""
+    return int(bool(_FOUND.search(text))) + int(bool(_JUDGED.search(text))) + int(bool(_ACTED.search(text)))
 
 
 def is_background(text: str) -> bool:
