@@ -51,7 +51,7 @@ def print_answer(answer: Answer) -> None:
         for n, p in enumerate(answer.citations, start=1):
             print(printable(_citation_line(n, p)))
     elif answer.passages:
-        print("\nNearest passages:")
+        print("\nClosest passages (not an answer):")
         for n, p in enumerate(answer.passages[:5], start=1):
             print(printable(_citation_line(n, p)))
 

@@ -234,6 +234,11 @@ class AnswerSettings(BaseModel):
         description="abstain unless a top passage holds this share of the question's "
         "(idf-weighted) content words; calibrated on the gold set.",
     )
+    closest_floor: float = Field(
+        default=0.3, ge=0, le=1,
+        description="an abstention lists the passages holding at least this share of the question's "
+        "(idf-weighted) content words, as the closest passages (not an answer); none when none do.",
+    )
     min_topic_similarity: float = Field(
         default=0.505, ge=0, le=1,
         description="a question word the reports never use must have a corpus word at least "

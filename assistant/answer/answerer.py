@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from assistant.answer.compose import FindingsComposer
 from assistant.answer.extractive import SentencePicker, compose
-from assistant.answer.gates import abstention, why_not
+from assistant.answer.gates import abstention, closest, why_not
 from assistant.answer.llm import answer_with_llm
 from assistant.answer.topics import TopicCheck
 from assistant.index import Corpus, Embedder, WordVectors
@@ -33,7 +33,7 @@ class Answerer:
         composer may quote from (default: the same)."""
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
         if reason:
-            answer = abstention(query.text, reason, self.forces, passages, mode)
+            answer = self.abstain(query, reason, passages, mode)
         elif mode == "llm":
             answer = answer_with_llm(query.text, passages, self.settings.llm, self.settings.answer, self.embedder)
         else:
@@ -49,9 +49,13 @@ class Answerer:
             if answer is None:
                 named = list(query.filters.forces) or list(query.named)
                 where = f"the {join_names(named)} reports have" if named else "the passages found have"
-                return abstention(query.text, f"{where} no sentence on it", self.forces, passages, "extractive")
+                return self.abstain(query, f"{where} no sentence on it", passages, "extractive")
             return answer
         return self.legacy(query, passages)
+
+    def abstain(self, query: Query, reason: str, passages: list[Passage], mode: Mode) -> Answer:
+        near = closest(query, passages, self.picker, self.settings.answer.closest_floor)
+        return abstention(query.text, reason, self.forces, passages, mode, near)
 
     def legacy(self, query: Query, passages: list[Passage]) -> Answer:
         """The earlier composer, kept as the eval's baseline: the best-matching sentences,
@@ -62,5 +66,5 @@ class Answerer:
         pool = ([p for p in passages if p.force == query.prefer] or passages) if query.prefer else passages
         picked = self.picker.pick(set(query.terms), pool, cfg.max_sentences, cfg.per_passage, cover)
         if not picked:
-            return abstention(query.text, "no sentence in the passages found matches it", self.forces, passages, "extractive")
+            return self.abstain(query, "no sentence in the passages found matches it", passages, "extractive")
         return compose(query.text, picked, passages)

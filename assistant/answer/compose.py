@@ -347,9 +347,9 @@ class FindingsComposer:
         missing = [self.reports[e.doc_id].short for e in ledger if not e.found]
         if len(ledger) == 1:
             return f"Evidence from {self.reports[ledger[0].doc_id].short}."
-        lead = f"Evidence in {len(found)} of the {len(ledger)} reports"
         if not missing:
-            return lead + "."
+            return f"Evidence in all {len(ledger)} reports."
+        lead = f"Evidence in {len(found)} of the {len(ledger)} reports"
         if len(missing) <= 3:
             return f"{lead}; nothing relevant was found in {join_names(missing)}."
         return f"{lead}; nothing relevant was found in the other {len(missing)}."

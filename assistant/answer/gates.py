@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from assistant.answer.extractive import SentencePicker
 from assistant.answer.topics import TopicCheck
-from assistant.records import Answer, Mode, Passage, Query
+from assistant.records import Answer, AnswerSentence, Mode, Passage, Query
 from assistant.settings import AnswerSettings
 from assistant.text import join_names
 
@@ -34,16 +34,25 @@ def why_not(query: Query, passages: list[Passage], picker: SentencePicker, topic
     return None
 
 
-def abstention(question: str, reason: str, corpus_forces: list[str], passages: list[Passage], mode: Mode) -> Answer:
-    """Say plainly that the reports do not answer it, and show the nearest passages anyway."""
+def closest(query: Query, passages: list[Passage], picker: SentencePicker, floor: float) -> list[Passage]:
+    """The passages worth showing beside an abstention: those that hold at least `floor` of
+    the question's weighted words (shown as the closest passages, never as an answer)."""
+    return [p for p in passages if picker.coverage(set(query.terms), f"{p.heading} {p.text}") >= floor]
+
+
+def abstention(question: str, reason: str, corpus_forces: list[str], passages: list[Passage], mode: Mode,
+               near: list[Passage] | None = None) -> Answer:
+    """Say plainly, in one sentence, why the reports do not answer it; list the closest
+    passages only when some pass the relevance floor (`near`), labelled as not an answer."""
     if not corpus_forces:
         text = "The index holds no reports yet: add some with `python -m ingest` or the Corpus page's upload."
-        return Answer(question, text, [], True, mode, [], passages)
-    text = (
-        f"The reports do not answer this: {reason}. The collection covers "
-        f"{join_names(corpus_forces)}."
-    )
-    if passages:
-        nearest = "; ".join(f"{p.force} – {p.heading}" for p in passages[:3])
-        text += f" The nearest passages are listed below ({nearest})."
-    return Answer(question, text, [], True, mode, [], passages)
+        return Answer(question, text, [], True, mode, [], [], sentences=[AnswerSentence(text, role="note")])
+    text = f"The reports do not answer this: {reason}."
+    sentences = [AnswerSentence(text, role="note")]
+    if near:
+        listed = "The closest passages are listed below; they are not an answer."
+        sentences.append(AnswerSentence(listed, role="note"))
+        text = f"{text} {listed}"
+    covered = f"The collection covers {join_names(corpus_forces)}."
+    sentences.append(AnswerSentence(covered, role="note"))
+    return Answer(question, f"{text} {covered}", [], True, mode, [], list(near or []), sentences=sentences)

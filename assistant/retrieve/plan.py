@@ -38,6 +38,9 @@ CHAT_WORDS = frozenset(
     "give show tell need want example examples case cases any there is was were did does do how what "
     "which when where who why please me i my we our find looking look about".split()
 )
+# Markup a question may carry (pasted HTML, an injection attempt): never words to search for.
+_MARKUP = re.compile(r"<[^>]*>|&#?\w+;|\b(?:https?://|www\.)\S+|[{}\[\]\\|`~^]")
+_WORD = re.compile(r"[^\W\d_]{2,}")  # two letters of any script
 FILTER_FIELDS = {"forces": "force", "report_types": "report_type", "areas": "area"}
 
 
@@ -51,7 +54,14 @@ def check_question(question: object, max_chars: int) -> str:
         raise InvalidRequest("Ask a question: the text is empty.")
     if len(cleaned) > max_chars:
         raise InvalidRequest(f"The question is {len(cleaned)} characters long; the limit is {max_chars}. Shorten it.")
+    if not _WORD.search(_MARKUP.sub(" ", cleaned)):
+        raise InvalidRequest("The question has no words to search for, only markup or symbols: ask it in words.")
     return cleaned
+
+
+def searchable(question: str) -> str:
+    """The question without markup (tags, entities, URLs): what is searched for."""
+    return " ".join(_MARKUP.sub(" ", question).split()) or question
 
 
 class Planner:
@@ -125,7 +135,7 @@ class Planner:
             earlier = [check_question(h, self.settings.max_question_chars) for h in history if h.strip()]
         except InvalidRequest as exc:
             raise InvalidRequest(f"an earlier question in the history is unusable: {exc}") from None
-        text = resolve(asked, earlier, self.forces)
+        text = resolve(searchable(asked), [searchable(h) for h in earlier], self.forces)
         k, filters = self.k(k), self.filters(filters)
         named, outside = forces_in(text, self.forces)
         comparative = (bool(COMPARATIVE.search(text)) or len(named) >= 2
