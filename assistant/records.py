@@ -183,6 +183,10 @@ class Query:
     terms: frozenset[str] = frozenset()  # content words that pick sentences (no force names)
     vector: np.ndarray | None = field(default=None, repr=False)  # the question's embedding
     asked: str = ""  # the question as the user typed it (cleaned), before follow-up resolution
+    # What kind of answer it asks for (retrieve/intent.py).
+    wants_figure: bool = False  # how many, how long, what share
+    wants_case: bool = False  # a case or an example
+    wants_recommendations: bool = False  # what was recommended, what a force was told to do
 
     @property
     def cover(self) -> tuple[str, ...]:

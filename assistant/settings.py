@@ -96,6 +96,11 @@ class RetrievalSettings(BaseModel):
         description="added to passages of the one force a question names; 1.0 puts all of that "
         "force's candidates first (the BM25 query no longer carries force names).",
     )
+    case_boost: float = Field(
+        default=0.2, ge=0,
+        description="added to case narratives (marked case studies, and passages telling of 'a 15-year-old' "
+        "and the like) when the question asks for a case or an example; 0 turns it off.",
+    )
     strip_chat_words: bool = Field(default=True, description="drop asking words from the BM25 query.")
     strip_force_names: bool = Field(
         default=True,
@@ -213,6 +218,12 @@ class AnswerSettings(BaseModel):
         description="...and whose best quote holds at least this share of the question's weighted words "
         "that the best-covering force's quote holds.",
     )
+    case_candidates: int = Field(
+        default=1, gt=0,
+        description="findings composer: a question asking for a case or an example is answered from the "
+        "case, among the top this many passages', whose sentences meet the question best (1, the top "
+        "passage's case, measured best on the gold set: retrieval knows the case better than word overlap).",
+    )
     max_context: int = Field(
         default=3, ge=0,
         description="findings composer: a sentence that points back ('This means...') is quoted with the "
@@ -310,7 +321,7 @@ class FindingsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     case_candidates: int = Field(
-        default=4, gt=0, description="case-study chunks searched per case study wanted (several chunks make one case)."
+        default=1, gt=0, description="case-study chunks searched per case study wanted (several chunks make one case)."
     )
     per_force_passages: int = Field(default=6, gt=0, description="passages searched per force in a comparison.")
     sentences_per_force: int = Field(default=2, gt=0, description="key sentences per force in a comparison.")

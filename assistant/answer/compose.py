@@ -24,8 +24,7 @@ from dataclasses import dataclass, replace
 
 from assistant.answer.findings import case_root
 from assistant.answer.quotes import Unit, units
-from assistant.answer.signals import (about_recommendations, asks_for_case, finding_cues, has_figure, is_background, is_recommendation,
-                                      wants_figure)
+from assistant.answer.signals import finding_cues, has_figure, is_background, is_recommendation
 from assistant.index import Corpus
 from assistant.records import Answer, AnswerSentence, CoverageEntry, Passage, Query, Role
 from assistant.settings import AnswerSettings
@@ -108,9 +107,7 @@ class FindingsComposer:
             w = idf(self.n, self.df.get(t, 0)) * (1.0 if stem(t) in asked else cfg.expansion_weight)
             weights[stem(t)] = max(weights.get(stem(t), 0.0), w)
         total = sum(weights.values()) or 1.0
-        figures = wants_figure(query.text)
-        recommendations = about_recommendations(query.text)
-        cases = asks_for_case(query.text)
+        figures, recommendations, cases = query.wants_figure, query.wants_recommendations, query.wants_case
         best_passage = max((p.score for p in passages), default=0.0) or 1.0
         out: list[Candidate] = []
         seen_of: dict[str, int] = {}
@@ -169,7 +166,7 @@ class FindingsComposer:
         cfg = self.settings
         named = list(query.filters.forces) or list(query.named)
         pool = [p for p in passages if p.force in named] if named else passages
-        if asks_for_case(query.text):
+        if query.wants_case:
             answer = self._case(query, pool, passages, named)
             if answer is not None:
                 return answer
@@ -206,20 +203,32 @@ class FindingsComposer:
         return self._render(query, passages, chosen, forces, scope)
 
     def _case(self, query: Query, pool: list[Passage], passages: list[Passage], named: list[str]) -> Answer | None:
-        """A question asking for a case or an example: the best-ranked passage's case, quoted
-        from its opening (who, what happened) and its sentences on the question, in reading
-        order. A case study marked as such is read whole; a review's unmarked example is its
-        passage and the chunk that carries its section on. None when it has nothing on it."""
+        """A question asking for a case or an example: of the top passages' cases, the one whose
+        sentences meet the question best, quoted from its opening (who, what happened) and its
+        sentences on the question, in reading order. A case study marked as such is read whole;
+        a review's unmarked example is its passage and the chunk that carries its section on.
+        None when none has anything on it."""
         cfg = self.settings
-        if not pool:
+        best: tuple[float, Passage, list[Passage], list[Candidate]] | None = None
+        tried: set[tuple[str, str]] = set()
+        for i, p in enumerate(pool[: cfg.case_candidates]):
+            key = (p.doc_id, case_root(p.section) if p.is_case_study else p.id)
+            if key in tried:
+                continue
+            tried.add(key)
+            chunks = self.cases.get(key, [p]) if p.is_case_study else \
+                [p, *[n for n in [self.following.get(p.id)] if n is not None]]
+            found = self.candidates(query, chunks)
+            if not found:
+                continue
+            # The case whose sentences meet the question best, trusting the ranking a little.
+            score = max(c.score for c in found) / (1.0 + cfg.rank_decay * i)
+            if best is None or score > best[0]:
+                best = (score, p, chunks, found)
+        if best is None:
             return None
-        top = pool[0]
+        _, top, chunks, found = best
         marked = top.is_case_study
-        chunks = self.cases.get((top.doc_id, case_root(top.section)), [top]) if marked else \
-            [top, *[n for n in [self.following.get(top.id)] if n is not None]]
-        found = self.candidates(query, chunks)
-        if not found:
-            return None
         ranked = sorted(found, key=lambda c: -c.score)
         chosen: list[Candidate] = []
         if marked:  # the case's first sentence says who and what happened
@@ -264,7 +273,7 @@ class FindingsComposer:
 
         # Each force's best quote first (and its best figure, when a quantity is asked for),
         # so no force with evidence is crowded out by a stronger one.
-        figures = wants_figure(query.text)
+        figures = query.wants_figure
         for force in forces:
             mine = [c for c in ranked if c.unit.passage.force == force]
             take(mine[0])

@@ -1,6 +1,6 @@
 """What kind of sentence a report sentence is: a finding about the force, a figure, a
-recommendation, or background (national guidance, definitions, method) — and what kind of
-answer a question wants.
+recommendation, or background (national guidance, definitions, method). What kind of answer
+a question wants is the planner's (retrieve/intent.py).
 
 Inspection reports mix what inspectors found with why it matters: "Forces may move
 offenders from active to reactive management" (guidance) sits in the same passage as "SOMU
@@ -57,15 +57,6 @@ _FIGURE = re.compile(
     rf"days?|weeks?|months?|hours?|years?|times|percent|referrals?|incidents?|reports?|meetings?|visits?))",
     re.I,
 )
-# Questions that ask for a quantity: the sentence carrying the figure must be in the answer.
-FIGURE_QUESTION = re.compile(
-    r"\bhow (?:many|much|long|often|quickly|soon|fast|big|large|heavy|high|low)\b"
-    r"|\bwhat (?:share|proportion|percentage|number|ratio|rate)\b"
-    r"|\b(?:proportion|percentage|ratio|ratios|caseloads?|backlogs?|number of|figures?|statistics)\b",
-    re.I,
-)
-
-
 # What a force did: new practice, systems, training, campaigns.
 _ACTED = re.compile(
     r"\b(?:introduc\w+|launch\w*|adopt\w*|develop\w*|implement\w*|invest\w*|creat\w+|set up|establish\w*|"
@@ -84,36 +75,13 @@ def is_background(text: str) -> bool:
     return bool(_BACKGROUND.search(text))
 
 
+_TIMESCALE = re.compile(r"\b(?:within|in the next) (?:\w+ ){1,2}(?:weeks?|months?)\b", re.I)
+
+
 def has_figure(text: str) -> bool:
-    return bool(_FIGURE.search(text))
+    """A number that is not a year or a recommendation's timescale ("within six months")."""
+    return bool(_FIGURE.search(_TIMESCALE.sub(" ", text)))
 
 
 def is_recommendation(text: str) -> bool:
     return bool(_RECOMMENDS.search(text))
-
-
-def wants_figure(question: str) -> bool:
-    return bool(FIGURE_QUESTION.search(question))
-
-
-_ASKS_RECOMMENDATIONS = re.compile(
-    r"\brecommend\w*|\b(?:was|were) (?:told|asked|required) to\b|\bwhat (?:should|must)\b|\baction plan\b", re.I
-)
-
-
-def about_recommendations(question: str) -> bool:
-    """The question asks what was recommended (or what a force was told to do)."""
-    return bool(_ASKS_RECOMMENDATIONS.search(question))
-
-
-_ASKS_CASE = re.compile(
-    r"\bcase stud(?:y|ies)\b|\b(?:a|an|any|one) (?:\w+[- ])?(?:case|example|instance)s?\b"
-    r"|\bexamples? (?:of|where|for|in which)\b|\bgive me (?:a|an|one)\b",
-    re.I,
-)
-
-
-def asks_for_case(question: str) -> bool:
-    """The question asks for a case or an example ("give me a case where...", "is there an
-    example of...", "good-practice example"), which a case study answers best."""
-    return bool(_ASKS_CASE.search(question))

@@ -13,6 +13,7 @@ keywords, vector, filters and the forces to prefer or cover are decided there, o
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, replace
 
@@ -27,6 +28,9 @@ from assistant.records import Filters, Passage, Query
 from assistant.retrieve.coverage import Signals, best_per_force
 from assistant.retrieve.filters import FilterIndex
 from assistant.settings import RetrievalSettings
+
+
+_NARRATIVE = re.compile(r"\b\d{1,2}-year-old\b|\baged \d{1,2}\b|\b(?:teenage|young) (?:girl|boy)\b", re.I)
 
 
 def rrf(rankings: list[list[str]], k: int) -> dict[str, float]:
@@ -63,6 +67,9 @@ class HybridRetriever:
             a.id: b for a, b in zip(ordered, ordered[1:])
             if a.doc_id == b.doc_id and b.chunk_index == a.chunk_index + 1 and a.section == b.section
         }
+        # Case narratives: marked case studies, and the examples reviews tell without a heading
+        # ("a 15-year-old boy was reported missing..."), favoured when a question asks for a case.
+        self._case_like = np.array([p.is_case_study or bool(_NARRATIVE.search(p.text)) for p in passages], dtype=bool)
         self._lock = threading.Lock()  # PyStemmer and bm25s' query path are not thread-safe
         self._vectors = corpus.vectors
         self._bm25 = None
@@ -178,6 +185,9 @@ class HybridRetriever:
         keywords, vector, filters = query.keywords, query.vector, query.filters
         ranked = self.rescore(self.candidates(keywords, vector, filters, self.config.candidates), vector, keywords)
         ranked = self._continue_sections(ranked, filters)
+        if query.wants_case and self.config.case_boost:
+            ranked = sorted((replace(p, score=round(p.score + self.config.case_boost, 4))
+                             if self._case_like[self.by_id[p.id]] else p for p in ranked), key=lambda p: -p.score)
         if query.prefer:
             boost = self.config.named_force_boost
             ranked = sorted(

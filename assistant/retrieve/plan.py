@@ -19,6 +19,7 @@ from assistant.errors import InvalidRequest
 from assistant.index import Corpus
 from assistant.records import Filters, Query
 from assistant.retrieve.followup import resolve
+from assistant.retrieve.intent import wants_case, wants_figure, wants_recommendations
 from assistant.settings import Settings
 from assistant.text import forces_in, names_pattern, terms
 
@@ -152,5 +153,6 @@ class Planner:
         return Query(
             text=text, asked=asked, k=k, filters=filters, named=tuple(named), outside=tuple(outside),
             comparative=comparative, scope=tuple(scope), keywords=self.keywords(expanded),
-            terms=words, vector=embed(text),
+            terms=words, vector=embed(text), wants_figure=wants_figure(text), wants_case=wants_case(text),
+            wants_recommendations=wants_recommendations(text),
         )
