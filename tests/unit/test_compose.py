@@ -11,6 +11,7 @@ from assistant.answer.quotes import units
 from assistant.index.corpus import Corpus
 from assistant.index.glossary import Glossary
 from assistant.records import Filters, Passage, Query
+from assistant.retrieve.intent import wants_case, wants_figure
 from assistant.settings import AnswerSettings
 from assistant.text import document_frequencies, terms
 
@@ -31,7 +32,7 @@ def query(text: str, *, named: tuple[str, ...] = (), comparative: bool = False,
           forces: tuple[str, ...] = ()) -> Query:
     words = frozenset(terms(text)) - {w for f in ("Kent", "Essex", "Dorset") for w in terms(f)}
     return Query(text=text, k=10, filters=Filters(forces=forces), named=named, comparative=comparative,
-                 terms=words, asked=text)
+                 terms=words, asked=text, wants_figure=wants_figure(text), wants_case=wants_case(text))
 
 
 def fold(text: str) -> str:
