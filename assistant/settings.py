@@ -190,10 +190,10 @@ class AnswerSettings(BaseModel):
         description="findings composer: a word the glossary added to the question (a long form for an "
         "acronym, or the other way) weighs this share of a word the question has.",
     )
-    force_passage_floor: float = Field(
-        default=0.75, ge=0, le=1,
-        description="...or whose best passage retrieval scores at least this share of the best passage's "
-        "(its sentences say it in other words than the question's).",
+    phrase_bonus: float = Field(
+        default=0.5, ge=0,
+        description="score x (1 + this x the share of the question's adjacent word pairs the sentence has "
+        "side by side: 'vulnerability training', 'reactive management').",
     )
     passage_weight: float = Field(
         default=1.0, ge=0,

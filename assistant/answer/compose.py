@@ -19,6 +19,7 @@ report first. What it quotes:
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,8 @@ from assistant.text import idf, join_names, report_label, stem, terms
 
 _WHITESPACE = str.maketrans({"\n": " ", "\t": " "})
 _LIST_ITEMS = 3  # items of a list quoted at most (a recommendation's are all quoted)
+# Table rows (cells joined by " | ") and footnotes ("[8] Operation Encompass involves...").
+_NOT_QUOTABLE = re.compile(r"\|| ^\[\d+\]|^\s*\[\d+\]")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,34 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Matcher:
+    """The question's words as a sentence is scored against them. Words meet by stem
+    ("reactive" and "reactively"). An acronym and its long forms from the glossary are one
+    concept, counted once whichever way a sentence writes it: otherwise every sentence that
+    spells out "registered sex offenders" would outrank the one about what was asked. Words
+    the glossary added outside such a concept count for `expansion_weight`."""
+
+    plain: dict[str, float]  # stem -> weight
+    concepts: tuple[tuple[float, frozenset[str], tuple[frozenset[str], ...]], ...]  # (weight, acronym, long forms)
+    pairs: frozenset[tuple[str, str]]  # the question's adjacent word pairs
+
+    @property
+    def total(self) -> float:
+        return (sum(self.plain.values()) + sum(c[0] for c in self.concepts)) or 1.0
+
+    def weight(self, words: frozenset[str]) -> float:
+        found = sum(w for t, w in self.plain.items() if t in words)
+        return found + sum(w for w, short, forms in self.concepts
+                           if short <= words or any(f <= words for f in forms))
+
+    def phrases(self, stems: list[str]) -> float:
+        """Share of the question's adjacent word pairs the sentence has side by side."""
+        if not self.pairs:
+            return 0.0
+        return len(self.pairs & set(zip(stems, stems[1:]))) / len(self.pairs)
+
+
+@dataclass(frozen=True)
 class Candidate:
     unit: Unit
     rank: int  # its passage's position in the retrieved list
@@ -71,6 +102,7 @@ class FindingsComposer:
     def __init__(self, corpus: Corpus, settings: AnswerSettings):
         self.settings = settings
         self.df, self.n = corpus.df, max(len(corpus.passages), 1)
+        self.glossary = corpus.glossary
         ordered = sorted(corpus.passages, key=lambda p: (p.doc_id, p.chunk_index))
         # The chunk before each one in the same section: where an opener's antecedent or a
         # list's lead-in may stand.
@@ -94,19 +126,30 @@ class FindingsComposer:
 
     # -- scoring --------------------------------------------------------------------------
 
+    def matcher(self, query: Query) -> Matcher:
+        """How the question's words weigh and meet a sentence's (see `Matcher`)."""
+        cfg = self.settings
+        asked = [stem(t) for t in terms(query.text)]
+        asked_set = set(asked)
+        weight_of = {stem(t): idf(self.n, self.df.get(t, 0)) for t in query.terms}
+        concepts: list[tuple[float, frozenset[str], tuple[frozenset[str], ...]]] = []
+        covered: set[str] = set()
+        for acronym, forms in self.glossary.long.items():
+            short = frozenset({stem(acronym)})
+            long_forms = tuple(frozenset(stem(w) for w in terms(f)) for f in forms)
+            if short <= asked_set or any(f and f <= asked_set for f in long_forms):
+                members = short.union(*long_forms)
+                concepts.append((max(weight_of.get(m, 0.0) for m in members if m in asked_set), short,
+                                 tuple(f for f in long_forms if f)))
+                covered |= members
+        plain = {w: weight * (1.0 if w in asked_set else cfg.expansion_weight)
+                 for w, weight in weight_of.items() if w not in covered}
+        pairs = {(a, b) for a, b in zip(asked, asked[1:]) if a != b}
+        return Matcher(plain, tuple(concepts), frozenset(pairs))
+
     def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
         cfg = self.settings
-        # Question words weigh by their rarity; they meet a sentence's words by stem
-        # ("reactive" and "reactively", "manage" and "management").
-        # Words the glossary added ("registered sex offender" for "RSO") stand in for the
-        # question's own: they count for less, or every sentence spelling the long form out
-        # would outrank the one about what was asked.
-        asked = {stem(t) for t in terms(query.text)}
-        weights: dict[str, float] = {}
-        for t in query.terms:
-            w = idf(self.n, self.df.get(t, 0)) * (1.0 if stem(t) in asked else cfg.expansion_weight)
-            weights[stem(t)] = max(weights.get(stem(t), 0.0), w)
-        total = sum(weights.values()) or 1.0
+        match = self.matcher(query)
         figures, recommendations, cases = query.wants_figure, query.wants_recommendations, query.wants_case
         best_passage = max((p.score for p in passages), default=0.0) or 1.0
         out: list[Candidate] = []
@@ -116,16 +159,24 @@ class FindingsComposer:
             # evidence in its own order (its best passage may rank low overall).
             rank = seen_of[p.force] = seen_of.get(p.force, -1) + 1
             for unit in units(p, self.previous.get(p.id)):
-                unit = self._trim(unit, weights)
-                if unit is None or len(unit.context) > cfg.max_context or any("|" in line for line in unit.lines):
-                    continue  # nothing on the question; an antecedent too far back; a table row
-                words = frozenset(stem(w) for w in terms(unit.text))
-                hits = words & weights.keys()
-                if not hits or (not unit.is_list and len(words) < cfg.min_sentence_words):
+                unit = self._trim(unit, match)
+                if unit is None or len(unit.context) > cfg.max_context or _NOT_QUOTABLE.search(unit.text):
+                    continue  # nothing on the question; an antecedent too far back; a table row or footnote
+                stems = [stem(w) for w in terms(unit.text)]
+                words = frozenset(stems)
+                if not unit.is_list and len(words) < cfg.min_sentence_words:
                     continue
-                weight = sum(weights[t] for t in hits)
-                density = weight / math.sqrt(len(words) + cfg.length_smoothing)
-                score = density / (1.0 + cfg.rank_decay * rank)
+                # A sentence that points back is quoted with what it points back to, so it is
+                # scored as that whole quote ("The VPRU was set up in March 2019. At that time,
+                # there were already 2,000 outstanding matters").
+                quote = frozenset(stem(w) for u in unit.context for w in terms(u.text)) | words
+                weight = match.weight(quote)
+                if not weight:
+                    continue
+                length = len(words) + sum(len(terms(u.text)) for u in unit.context)
+                density = weight / math.sqrt(length + cfg.length_smoothing)
+                score = density * (1.0 + cfg.phrase_bonus * match.phrases(stems))
+                score /= 1.0 + cfg.rank_decay * rank
                 # How well retrieval (BM25, meaning, proximity) rated the whole passage.
                 score *= 1.0 + cfg.passage_weight * max(p.score, 0.0) / best_passage
                 if p.is_case_study and not cases:
@@ -138,11 +189,11 @@ class FindingsComposer:
                 figure = has_figure(unit.text)
                 if figure and figures:
                     score *= cfg.figure_bonus
-                out.append(Candidate(unit, rank, weight / total, score, figure, words))
+                out.append(Candidate(unit, rank, weight / match.total, score, figure, words))
         return out
 
     @staticmethod
-    def _trim(unit: Unit, weights: dict[str, float]) -> Unit | None:
+    def _trim(unit: Unit, match: Matcher) -> Unit | None:
         """A list quoted as its lead-in and the items on the question (all of them for a
         recommendation, which is quoted whole); a sentence as it is."""
         if not unit.is_list:
@@ -152,9 +203,9 @@ class FindingsComposer:
         if head is not None and is_recommendation(head):
             return unit
         # Items by how much of the question they hold; the strongest few (never a weak one).
-        weight = [sum(weights.get(stem(w), 0.0) for w in set(terms(line))) for line in items]
+        weight = [match.weight(frozenset(stem(w) for w in terms(line))) for line in items]
         if not any(weight):
-            return unit if head is not None and weights.keys() & {stem(w) for w in terms(head)} else None
+            return unit if head is not None and match.weight(frozenset(stem(w) for w in terms(head))) else None
         keep = sorted(range(len(items)), key=lambda i: -weight[i])[:_LIST_ITEMS]
         hit = [items[i] for i in sorted(keep) if weight[i] >= 0.5 * max(weight)]
         return replace(unit, lines=(head, *hit) if head is not None else tuple(hit))
@@ -184,19 +235,8 @@ class FindingsComposer:
         # every force whose best quote holds enough of the question; for an open one ("give
         # me a case where...") those whose best quote is close to the best force's.
         floor = cfg.force_floor if query.comparative else cfg.open_force_floor
-        top_passage = max(p.score for p in pool)
-        passage_of = {f: max(p.score for p in pool if p.force == f) for f in best}
-
-        def has_evidence(force: str, c: Candidate) -> bool:
-            if named:
-                return True
-            if c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= floor * top:
-                return True
-            # Retrieval rates the force's passage close to the best: its sentences say it in
-            # other words than the question's.
-            return query.comparative and passage_of[force] >= cfg.force_passage_floor * top_passage
-
-        forces = [f for f, c in sorted(best.items(), key=lambda fc: -fc[1].score) if has_evidence(f, c)]
+        forces = [f for f, c in sorted(best.items(), key=lambda fc: -fc[1].score)
+                  if named or (c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= floor * top)]
         single = len(forces) == 1
         chosen = self._choose(query, [c for c in found if c.unit.passage.force in forces], forces, single)
         scope = named or sorted(self.by_force)
@@ -357,7 +397,7 @@ class FindingsComposer:
         if len(ledger) == 1:
             return f"Evidence from {self.reports[ledger[0].doc_id].short}."
         if not missing:
-            return f"Evidence in all {len(ledger)} reports."
+            return "Evidence in both reports." if len(ledger) == 2 else f"Evidence in all {len(ledger)} reports."
         lead = f"Evidence in {len(found)} of the {len(ledger)} reports"
         if len(missing) <= 3:
             return f"{lead}; nothing relevant was found in {join_names(missing)}."

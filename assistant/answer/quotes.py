@@ -32,7 +32,8 @@ _POINTS_BACK = re.compile(
     r"but|however|also|yet|instead|nevertheless|despite this|in addition|additionally|furthermore|"
     r"as a result|consequently|therefore|of these|of those|in these|in those|in this|in that|"
     r"in some of these|in most of these|in both|for example|for instance|in particular|"
-    r"similarly|likewise|again|otherwise|even so|even then|still)\b",
+    r"similarly|likewise|again|otherwise|even so|even then|still|at that time|at this time|by then|"
+    r"since then|after that|then)\b",
     re.I,
 )
 _SHORT_LEAD_WORDS = 6  # "Specific areas include:" says nothing alone: it brings the sentence before

@@ -54,7 +54,8 @@ _NUMBER_WORD = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
 _FIGURE = re.compile(
     rf"\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?(?::\d+)?\b|\b\d+(?:\.\d+)?\s*(?:%|percent|per cent)"
     rf"|\b(?:{_NUMBER_WORD})\b(?=\s+(?:[a-z-]+\s+){{0,2}}(?:cases?|children|offenders|rsos|officers|staff|"
-    rf"days?|weeks?|months?|hours?|years?|times|percent|referrals?|incidents?|reports?|meetings?|visits?))",
+    rf"days?|weeks?|months?|hours?|years?|times|percent|referrals?|incidents?|reports?|meetings?|visits?))"
+    r"|\b(?:once|twice) (?:a|an|every|each) (?:day|week|fortnight|month|year)\b|\b(?:daily|weekly|monthly|annually)\b",
     re.I,
 )
 # What a force did: new practice, systems, training, campaigns.
