@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    shown = set(results["meta"]["baselines"]) | set(results["meta"].get("composers", []))
+    composers = set(results["meta"].get("composers", []))
+    shown = set(results["meta"]["baselines"]) | composers
     order = [ASSISTANT, *(s for s in results["order"] if s in shown)]
     names = HEADLINE + REPORTED
     x = np.arange(len(names))
@@ -197,14 +199,18 @@ def chart(results: dict[str, Any], path: Path) -> None:
         summary = results["systems"][system]["summary"]
         values = [summary.get(n) for n in names]
         bars = ax.bar(x + (i - (len(order) - 1) / 2) * width, [v or 0.0 for v in values], width, label=system)
-        for bar, v in zip(bars, values):  # printed values make zeros and "not measured" visible
-            ax.text(bar.get_x() + bar.get_width() / 2, (v or 0.0) + 0.01, "n/a" if v is None else f"{v:.2f}",
+        for bar, v, n in zip(bars, values, names):  # printed values make zeros and "not measured" visible
+            # Nothing for an answer-only system's retrieval: that is the assistant's bar.
+            text = "" if system in composers and n in OWN_RETRIEVAL else "n/a" if v is None else f"{v:.2f}"
+            ax.text(bar.get_x() + bar.get_width() / 2, (v or 0.0) + 0.01, text,
                     ha="center", va="bottom", fontsize=6, rotation=90)
-    ax.set_xticks(x, [label(n, results).replace(" (first gold passage, top k)", "").replace(" (", "\n(")
-                      + (" ↓" if n in LOWER_IS_BETTER else "") for n in names], fontsize=7)
+    ax.set_xticks(x, [textwrap.fill(label(n, results).replace(" (first gold passage, top k)", "")
+                                    + (" ↓" if n in LOWER_IS_BETTER else ""), 16) for n in names], fontsize=7)
     ax.set_ylim(0, 1.15)
     ax.set_ylabel("score")
-    ax.set_title(f"Headline metrics, {results['meta']['questions']} gold questions")
+    follow_ups = sum("history" in q for q in results["systems"][ASSISTANT]["questions"])
+    ax.set_title(f"Headline metrics, {results['meta']['questions'] - follow_ups} single-turn gold questions"
+                 + (f" ({follow_ups} follow-ups for 'follow-ups answered right')" if follow_ups else ""))
     ax.legend(fontsize=8, ncols=len(order), loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=120)

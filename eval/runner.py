@@ -59,7 +59,6 @@ def score_question(system: System, q: GoldQuestion, cfg: EvalConfig, norm: dict[
                    corpus_norm: list[str]) -> dict[str, Any]:
     """Retrieve (and answer) one question; every figure kept for results.json."""
     quotes = [normalize(e.quote) for e in q.evidence]
-    answerable = q.type != "unanswerable"
     row: dict[str, Any] = {"id": q.id, "type": q.type, "question": q.question}
     if q.history:
         row["history"] = list(q.history)

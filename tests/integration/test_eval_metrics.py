@@ -54,7 +54,7 @@ def _questions(*ids: str):
 
 def test_composers_side_by_side_on_the_assistants_passages(bundled, tmp_path: Path):
     """The other composers are answer-only columns: blank retrieval cells, every answer metric."""
-    from eval.composers import LEGACY, LEXRANK, lexrank_ask, LexRank
+    from eval.composers import LEGACY, LEXRANK, LexRank, lexrank_ask
     from eval.report import BLANK, cell, markdown
     from eval.runner import ASSISTANT, EvalConfig, run_eval
 
@@ -84,7 +84,7 @@ def test_composers_side_by_side_on_the_assistants_passages(bundled, tmp_path: Pa
 
 def test_follow_ups_are_asked_with_their_history(bundled):
     """The runner passes history= to search and ask: the same words alone read differently."""
-    from eval.runner import ASSISTANT, FOLLOW_UP, EvalConfig, run_eval
+    from eval.runner import ASSISTANT, EvalConfig, run_eval
 
     [follow_up] = _questions("fu-01")  # "and what about Staffordshire?" after a Cheshire question
     assert follow_up.history
