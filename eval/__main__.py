@@ -1,7 +1,11 @@
 """Evaluate the assistant on a gold set, side by side with baselines and ablations.
 
     python -m eval [--gold FILE] [--k 10] [--json OUT] [--out DIR] [--config NAME ...]
-                   [--no-baselines] [--fast] [--index DIR]
+                   [--baselines all|composers|retrieval|none] [--no-baselines] [--fast] [--index DIR]
+
+Systems side by side: the assistant; the other composers on its retrieved passages (the
+legacy composer, LexRank); the retrieval baselines (BM25-only, dense-only, llama-index); and
+any ablations asked for.
 
 Writes <out>/results.json (or --json), <out>/report.md and <out>/headline.png, and prints
 the metrics table. Exit code 1 if a headline metric breaks eval/thresholds.json (--gate).
@@ -34,7 +38,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default eval/results)")
     p.add_argument("--config", action="append", default=[], choices=list(ABLATIONS), metavar="NAME",
                    help=f"ablation to run as an extra column, repeatable: {', '.join(ABLATIONS)}")
-    p.add_argument("--no-baselines", action="store_true", help="skip BM25-only, dense-only, llama-index")
+    p.add_argument("--baselines", choices=("all", "composers", "retrieval", "none"), default="all",
+                   help="comparison systems to run: other composers (legacy, LexRank), retrieval baselines "
+                   "(BM25-only, dense-only, llama-index), both (default) or none")
+    p.add_argument("--no-baselines", action="store_const", const="none", dest="baselines",
+                   help="the assistant alone (same as --baselines none)")
     p.add_argument("--fast", action="store_true",
                    help="embed all questions in one batch and search once per question (latency excludes encoding)")
     p.add_argument("--index", type=Path, help="index directory (default: from settings)")
@@ -73,8 +81,11 @@ def main(argv: Sequence[str] | None = None, assistant: Assistant | None = None) 
             bar.update(tasks[name], completed=done)
 
         results = run_eval(a, questions, configs=list(dict.fromkeys(args.config)),
-                           baselines=not args.no_baselines, cfg=cfg, progress=progress)
+                           baselines=args.baselines in ("all", "retrieval"),
+                           composers=args.baselines in ("all", "composers"), cfg=cfg, progress=progress)
     results["meta"]["gold"] = str(args.gold)
+    for reason in results["meta"]["skipped"]:
+        print(f"warning: not run: {reason}", file=sys.stderr)
     results["gate"] = check(results)
 
     args.out.mkdir(parents=True, exist_ok=True)

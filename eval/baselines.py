@@ -1,16 +1,18 @@
 """The systems the eval compares: the assistant, its ablations, and baselines.
 
-Every system answers `search(question, k) -> list[Hit]`; those built on `Assistant` also
-answer `ask`. BM25-only and dense-only are the assistant with every other component off
+Every retrieval system answers `search(question, k, history) -> list[Hit]`; those built on
+`Assistant` also answer `ask(question, history) -> (Answer, seconds)`. Answer-only systems
+(other composers, eval/composers.py) have `search=None`. BM25-only and dense-only are the assistant with every other component off
 (same index, same embedder); the llama-index baseline is its default recipe
 (`SentenceSplitter` 1024/200 + the same MiniLM, in-memory `VectorStoreIndex`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -54,21 +56,36 @@ class Hit:
         return cls(p.id, p.force, p.text)
 
 
+Search = Callable[[str, int, Sequence[str]], list[Hit]]  # question, k, earlier questions
+Ask = Callable[[str, Sequence[str]], tuple[Answer, float]]  # the answer and its seconds
+
+
 @dataclass
 class System:
     name: str
-    search: Callable[[str, int], list[Hit]]
-    corpus: Callable[[], list[Hit]]  # every chunk, for nDCG's ideal ranking
-    ask: Callable[[str], Answer] | None = None
+    search: Search | None  # None: an answer-only system (answers from another's retrieval)
+    corpus: Callable[[], list[Hit]] | None  # every chunk, for nDCG's ideal ranking
+    ask: Ask | None = None
     warm_up: Callable[[], None] = field(default=lambda: None)
 
 
-def assistant_system(name: str, assistant: Assistant) -> System:
+def timed_ask(assistant: Assistant) -> Ask:
+    def ask(question: str, history: Sequence[str]) -> tuple[Answer, float]:
+        began = time.perf_counter()
+        answer = assistant.ask(question, history=list(history))
+        return answer, time.perf_counter() - began
+
+    return ask
+
+
+def assistant_system(name: str, assistant: Assistant, retrieval: bool = True) -> System:
+    """The assistant (or a variant); `retrieval=False` scores its answers only."""
     return System(
         name=name,
-        search=lambda q, k: [Hit.of(p) for p in assistant.search(q, k)],
-        corpus=lambda: [Hit.of(p) for p in assistant.pipeline.corpus.passages],
-        ask=lambda q: assistant.ask(q),
+        search=(lambda q, k, history=(): [Hit.of(p) for p in assistant.search(q, k, history=list(history))])
+        if retrieval else None,
+        corpus=(lambda: [Hit.of(p) for p in assistant.pipeline.corpus.passages]) if retrieval else None,
+        ask=timed_ask(assistant),
         warm_up=getattr(assistant, "warm_up", lambda: None),
     )
 
@@ -162,9 +179,11 @@ def llama_system(assistant: Assistant, embedder: Any | None = None) -> System:
                      corpus=[Hit(n.node_id, force_of[n.metadata["file_name"]], n.get_content()) for n in nodes])
         return state
 
-    def search(question: str, k: int) -> list[Hit]:
+    def search(question: str, k: int, history: Sequence[str] = ()) -> list[Hit]:
+        # No LLM to condense a conversation (llama-index's chat engines need one): a follow-up
+        # searches the earlier questions and itself as one text.
         s = build()
-        found = s["index"].as_retriever(similarity_top_k=k).retrieve(question)
+        found = s["index"].as_retriever(similarity_top_k=k).retrieve(" ".join([*history, question]))
         return [Hit(n.node.node_id, s["force_of"][n.node.metadata["file_name"]], n.node.get_content())
                 for n in found]
 

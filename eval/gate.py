@@ -18,6 +18,13 @@ def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
             for kind in ("floors", "ceilings")}
 
 
+def load_targets(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
+    """The issue's targets (not gated): "floors" (at least) and "ceilings" (at most)."""
+    data = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
+    return {kind: {k: float(v) for k, v in data.get(kind, {}).items() if not k.startswith("_")}
+            for kind in ("floors", "ceilings")}
+
+
 def check(results: dict[str, Any], path: Path = THRESHOLDS) -> dict[str, Any]:
     """Which thresholds the assistant breaks; a metric that could not be measured breaks its own."""
     limits = load_thresholds(path)

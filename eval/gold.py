@@ -30,6 +30,9 @@ _FIELDS: dict[str, type] = {
     "answer_facts": list,
     "reference_answer": str,
 }
+# Optional fields: a follow-up question carries the conversation's earlier questions,
+# oldest first, as `Assistant.ask(question, history=...)` takes them.
+_OPTIONAL: dict[str, type] = {"history": list}
 
 # Markdown links in the exports look like "[text](#)"; keep only the text.
 _LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
@@ -72,6 +75,11 @@ class GoldQuestion:
     evidence: tuple[Evidence, ...]
     answer_facts: tuple[str, ...]
     reference_answer: str
+    history: tuple[str, ...] = ()  # earlier questions of the conversation, oldest first
+
+    @property
+    def follow_up(self) -> bool:
+        return bool(self.history)
 
 
 def _parse(obj: object) -> GoldQuestion:
@@ -79,11 +87,11 @@ def _parse(obj: object) -> GoldQuestion:
     if not isinstance(obj, dict):
         raise ValueError("line is not a JSON object")
     missing = [f for f in _FIELDS if f not in obj]
-    extra = sorted(set(obj) - set(_FIELDS))
+    extra = sorted(set(obj) - set(_FIELDS) - set(_OPTIONAL))
     if missing or extra:
         raise ValueError(f"missing fields {missing}, extra fields {extra}")
-    for name, kind in _FIELDS.items():
-        if not isinstance(obj[name], kind):
+    for name, kind in {**_FIELDS, **_OPTIONAL}.items():
+        if name in obj and not isinstance(obj[name], kind):
             raise ValueError(f"field {name!r} must be {kind.__name__}")
     if obj["type"] not in QUESTION_TYPES:
         raise ValueError(f"unknown type {obj['type']!r}")
@@ -96,6 +104,9 @@ def _parse(obj: object) -> GoldQuestion:
         raise ValueError("relevant_forces must be non-empty force names")
     if not all(isinstance(f, str) for f in obj["answer_facts"]):
         raise ValueError("answer_facts must be strings")
+    history = obj.get("history", [])
+    if "history" in obj and not (history and all(isinstance(h, str) and h.strip() for h in history)):
+        raise ValueError("history must be a non-empty list of non-empty questions (earlier turns, oldest first)")
 
     evidence = []
     for item in obj["evidence"]:
@@ -131,6 +142,7 @@ def _parse(obj: object) -> GoldQuestion:
         evidence=tuple(evidence),
         answer_facts=tuple(obj["answer_facts"]),
         reference_answer=obj["reference_answer"],
+        history=tuple(history),
     )
 
 

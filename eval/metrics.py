@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +18,13 @@ from eval.gold import normalize
 # " [3]" or " [1, 4]" citation markers in answer text. A space must precede them: the
 # reports' own footnote references are glued to a word ("interviews[6]") and are claim text.
 _MARKER = re.compile(r"(?:^|(?<=\s))\[(\d+(?:\s*,\s*\d+)*)\]")
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d+\.)\s+")
+# A list bullet at the start of a line, nested or not ("- ", "  * ", "• ", "3. ", "> ").
+_BULLET = re.compile(r"^\s*(?:[-*\u2022>]|\d+[.)])\s+")
+# What a marker leaves before the next claim on its line ("A. [1] B." -> ". B.").
+_LEADING = re.compile(r"^[\s.,;:]+")
+_DASH = re.compile(r"(?<!\S)-(?!\S)")
+_EMPHASIS = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)")
+_WORD = re.compile(r"\w+(?:['\u2019.,:/-]\w+)*")
 
 
 def found_quotes(texts_norm: Sequence[str], quotes_norm: Sequence[str]) -> list[bool]:
@@ -98,28 +105,101 @@ def citation_precision(
     return share([any(q in text for q in quotes_norm) or force.lower() in forces for text, force in cited])
 
 
-def cited_lines(answer_text: str) -> list[tuple[str, list[int]]]:
-    """(claim text without markers or bullet, marker numbers) for each line that cites."""
-    out = []
+def _claim(text: str) -> str:
+    """A quoted span without its list bullet, emphasis or the punctuation left by a marker."""
+    return _LEADING.sub("", _BULLET.sub("", text)).strip()
+
+
+def cited_claims(answer_text: str) -> list[tuple[str, list[int]]]:
+    """(claim text, marker numbers) for each cited span: the text of a line up to each marker.
+
+    "A. [1] B. [2]" gives two claims. Lines without a marker (a system-written lead, a
+    heading, the coverage ledger) are not claims; list bullets, nested or not, are dropped.
+    """
+    out: list[tuple[str, list[int]]] = []
     for line in answer_text.splitlines():
-        numbers = [int(n) for m in _MARKER.finditer(line) for n in m.group(1).split(",")]
-        if numbers:
-            claim = _BULLET.sub("", _MARKER.sub("", line)).strip()
-            out.append((claim, numbers))
+        start, first = 0, len(out)
+        for match in _MARKER.finditer(line):
+            numbers = [int(n) for n in match.group(1).split(",")]
+            claim = _claim(line[start:match.start()])
+            if claim:
+                out.append((claim, numbers))
+            elif len(out) > first:  # "claim [1] [2]": both markers cite the same claim
+                out[-1][1].extend(numbers)
+            start = match.end()
     return out
 
 
-def citation_support(answer_text: str, citations_norm: Sequence[str]) -> float | None:
-    """Share of cited lines whose claim is verbatim in one of the passages it cites.
+def _squash(text_norm: str) -> str:
+    """Normalised text without free-standing dashes, so a list item quoted without the report's
+    own "- " bullet (or a dash the answer dropped) still matches the passage verbatim."""
+    return " ".join(_DASH.sub(" ", text_norm).split())
 
-    Extractive answers quote sentences, so anything below 1.0 is a composition bug.
+
+Claims = Sequence[tuple[str, Sequence[int]]]
+
+
+def citation_support(answer: str | Claims, citations_norm: Sequence[str]) -> float | None:
+    """Share of cited claims that are verbatim in one of the passages they cite.
+
+    `answer`: the answer's text (claims parsed with `cited_claims`) or its claims as
+    (sentence, citation numbers), e.g. from `Answer.sentences`. Extractive answers quote
+    sentences, so anything below 1.0 is a composition bug.
     """
+    passages = [_squash(t) for t in citations_norm]
     flags = []
-    for claim, numbers in cited_lines(answer_text):
-        claim_norm = normalize(claim)
-        texts = [citations_norm[n - 1] for n in numbers if 0 < n <= len(citations_norm)]
+    for claim, numbers in cited_claims(answer) if isinstance(answer, str) else answer:
+        claim_norm = _squash(normalize(claim))
+        texts = [passages[n - 1] for n in numbers if 0 < n <= len(passages)]
         flags.append(bool(claim_norm) and any(claim_norm in t for t in texts))
     return share(flags)
+
+
+def plain_text(answer_text: str) -> str:
+    """What a reader reads: the answer without citation markers, bullets or Markdown emphasis."""
+    lines = (_BULLET.sub("", _MARKER.sub("", line)) for line in answer_text.splitlines())
+    return "\n".join(_EMPHASIS.sub("", line).strip() for line in lines if line.strip())
+
+
+def answer_words(answer_text: str) -> int:
+    """Words in the answer as read (markers, bullets and emphasis left out); "1,655", "70:1"
+    and "don't" are one word each."""
+    return len(_WORD.findall(plain_text(answer_text)))
+
+
+def force_precision(cited_forces: Sequence[str], relevant_forces: Sequence[str]) -> float | None:
+    """Share of the distinct forces an answer cites that the question is about; None if it cites none."""
+    cited = {f.lower() for f in cited_forces}
+    relevant = {f.lower() for f in relevant_forces}
+    return share([f in relevant for f in sorted(cited)])
+
+
+def cites_gold_evidence(cited_norm: Sequence[str], quotes_norm: Sequence[str]) -> bool:
+    """Whether some cited passage holds a gold quote."""
+    return any(relevant_flags(cited_norm, quotes_norm))
+
+
+def answered_right(abstained: bool, cited_forces: Sequence[str], relevant_forces: Sequence[str],
+                   cited_norm: Sequence[str], quotes_norm: Sequence[str]) -> bool:
+    """A follow-up is answered right when the answer does not abstain, cites only forces the
+    question is about, and cites at least one passage holding gold evidence."""
+    return (not abstained and force_precision(cited_forces, relevant_forces) == 1.0
+            and cites_gold_evidence(cited_norm, quotes_norm))
+
+
+def rouge_l(answer_text: str, reference: str) -> float | None:
+    """ROUGE-L F1 of the answer as read against a reference answer (Google's rouge-score,
+    Porter-stemmed); None without a reference."""
+    if not reference.strip():
+        return None
+    return _rouge().score(reference, plain_text(answer_text))["rougeL"].fmeasure
+
+
+@lru_cache(maxsize=1)
+def _rouge():  # built once: the scorer sets up its tokenizer and stemmer
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
 
 
 def abstention_scores(abstained: Sequence[bool], unanswerable: Sequence[bool]) -> dict[str, float | None]:
@@ -139,6 +219,12 @@ def mean(values: Sequence[float | None]) -> float | None:
     """Mean of the defined values; None if there are none."""
     kept = [v for v in values if v is not None]
     return sum(kept) / len(kept) if kept else None
+
+
+def median(values: Sequence[float | None]) -> float | None:
+    """Median of the defined values; None if there are none."""
+    kept = [v for v in values if v is not None]
+    return float(np.median(kept)) if kept else None
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:

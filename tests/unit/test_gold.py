@@ -114,6 +114,11 @@ def _line(**changes) -> str:
                evidence=[{"force": "Kent", "quote": "one two three four five six seven eight"}]),
          "not in relevant_forces"),
         (_line(relevant_forces="Cheshire"), "must be list"),
+        (_line(history="What about Cheshire?"), "field 'history' must be list"),
+        (_line(history=[]), "history must be a non-empty list"),
+        (_line(history=["How did Cheshire respond?", "  "]), "history must be a non-empty list"),
+        (_line(history=["How did Cheshire respond?", 3]), "history must be a non-empty list"),
+        (_line(histroy=["typo"]), "extra fields ['histroy']"),
     ],
 )
 def test_load_gold_rejects_malformed(tmp_path, bad_line, message):
@@ -131,3 +136,21 @@ def test_load_gold_accepts_valid_file(tmp_path):
     path.write_text(_line() + "\n\n", encoding="utf-8")
     [q] = load_gold(path)
     assert q.relevant_forces == ("Cheshire",) and q.evidence[0].force == "Cheshire"
+    assert q.history == () and not q.follow_up  # the field is optional
+
+
+def test_load_gold_keeps_history_in_order(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(_line(id="fu-01", history=["First question?", "Second one?"]) + "\n", encoding="utf-8")
+    [q] = load_gold(path)
+    assert q.history == ("First question?", "Second one?") and q.follow_up
+
+
+def test_follow_up_conversations(gold):
+    """At least 15 conversations, each a question whose earlier turns are real questions."""
+    follow_ups = [q for q in gold if q.history]
+    assert len(follow_ups) >= 15
+    assert all(q.id.startswith("fu-") for q in follow_ups)
+    assert all(q.history for q in gold if q.id.startswith("fu-"))
+    assert all(q.type != "unanswerable" and q.evidence for q in follow_ups)
+    assert any(len(q.history) >= 2 for q in follow_ups)  # longer chains too
