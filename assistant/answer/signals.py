@@ -38,7 +38,8 @@ _BACKGROUND = re.compile(
     r"national police chiefs|npcc|working together|national (?:guidelines|standards|policy)|"
     r"is (?:defined|known) as|are (?:defined|known) as|refers? to|stands for|"
     r"our (?:inspection programme|methodology)|this report|annex|appendix|we will|we carried out|"
-    r"we inspected|we interviewed|we spoke to)"
+    r"we inspected|we interviewed|we spoke to|we assessed progress|we returned to|we published|we conducted|"
+    r"the (?:review|inspection|audit) included|during (?:this|the|our) (?:inspection|review|post-inspection review),? we)"
     r"|^(?:forces|police forces|all forces|a force|the police|police|children|a child|offenders|"
     r"agencies|partners) (?:may|should|must|can|need to|are required|have a duty)\b",
     re.I,

@@ -3,13 +3,16 @@
 Rules, offline and deterministic (measured on the gold set's conversations, eval/gold.jsonl
 items with a `history`):
 
-- A question with its own topic and no pronoun pointing back is self-contained: the
-  history is ignored ("How does Staffordshire handle custody?").
 - A question without a topic of its own takes the earlier question's topic; a force it names
-  replaces the earlier question's forces ("and what about Staffordshire?").
-- A question whose pronouns point back ("they", "their", "there"; "it", "that", "those")
-  keeps its own words, with the earlier forces put in for "they" / "their" / "there" and
-  the earlier question added as context ("What did they recommend?").
+  replaces the earlier question's forces ("and what about Staffordshire?"), or joins them
+  when it compares ("how does that compare with Merseyside?").
+- A question naming no force stays with the conversation's forces ("what did they
+  recommend?", "is it still using the absent category?"), unless it asks about forces in
+  general ("which forces...", "across forces").
+- A short question that points back ("how long did that take?", "do they record it?") keeps
+  its own words with the earlier question added as context.
+- A question with its own topic and its own force, pointing nowhere, is self-contained: the
+  history is ignored ("How does Staffordshire handle custody?").
 
 Earlier questions are themselves resolved first, so a chain of follow-ups keeps its topic.
 """
@@ -28,9 +31,17 @@ _FILLER = frozenset(terms(
 ))
 # Pronouns standing for the earlier forces, and for the earlier topic.
 _FORCE_PRONOUN = re.compile(r"\b(?:they|them|their|theirs|there)\b", re.I)
-_TOPIC_PRONOUN = re.compile(r"\b(?:it|its|that|this|those|these|such|same|above)\b", re.I)
-_OWN_ANTECEDENT = re.compile(r"\b(?:forces|officers|staff|police|constabular\w*|inspectors|children|offenders)\b", re.I)
+_TOPIC_PRONOUN = re.compile(r"\b(?:it|its|that|this|those|these|such|same|above|the force|the constabulary)\b", re.I)
+# A plural the question itself offers for "they" ("how they put offenders...").
+_OWN_ANTECEDENT = re.compile(r"\b(?:forces|officers|staff|inspectors|children|offenders|teams|managers)\b", re.I)
+# Wording about forces in general: the conversation's forces do not carry on.
+_GENERAL = re.compile(r"\b(?:forces|each force|every force|all forces|other forces|across|nationally|in general)\b", re.I)
+_COMPARES = re.compile(r"\b(?:compare[sd]?|comparison|versus|vs\.?|differ\w*|same as|similar to|like)\b", re.I)
+_SHORT = 4  # content words a follow-up has at most to lean on the earlier question
+# "How many were still outstanding?": a quantity asked of a subject the question leaves out.
+_NO_SUBJECT = re.compile(r"^\W*(?:and\s+)?(?:how (?:many|much|long|often)|what share) (?:were|was|are|is|did|have|had)\b", re.I)
 _LEAD = re.compile(r"^\s*(?:and|but|also|so|ok(?:ay)?|then|what about|how about)\b", re.I)
+FOLLOWING = " (following: "  # how a follow-up carries the earlier question it leans on
 MAX_HISTORY = 8  # earlier questions taken into account, most recent last
 
 
@@ -85,28 +96,30 @@ def resolve(question: str, history: Sequence[str], forces: list[str]) -> str:
     if not history:
         return question
     earlier = resolve(history[-1], history[:-1], forces)
-    named = _named(question, forces)
-    earlier_named = _named(earlier, forces)
+    named, earlier_named = _named(question, forces), _named(earlier, forces)
     own = topic_terms(question, forces)
+    if named and _COMPARES.search(question) and earlier_named and not set(named) <= set(earlier_named):
+        # "How does that compare with Merseyside?": the earlier forces and the new one.
+        return _swap_forces(earlier, earlier_named, [*earlier_named, *named])
     if not own:  # "and what about Staffordshire?", "tell me more"
         return _swap_forces(earlier, earlier_named, named) if named else earlier
-    # A short question pointing back at the earlier topic ("how long did that take?").
-    topic_ref = bool(_TOPIC_PRONOUN.search(question)) and len(own) <= 2
-    # "they" / "their" standing for the earlier forces: only where the question offers no
-    # antecedent of its own ("how they put offenders..." in a question about forces).
-    force_ref = (bool(_FORCE_PRONOUN.search(question)) and not named and bool(earlier_named)
-                 and not _OWN_ANTECEDENT.search(question))
-    new_topic = bool(_LEAD.search(question)) and not named and bool(earlier_named)  # "and custody?"
-    if not (topic_ref or force_ref or new_topic):
-        return question  # self-contained
-    resolved = question
-    if force_ref:
+    # Pointing back at the earlier topic ("how long did that take?", "do they record it?"),
+    # or too short to stand alone ("how many were still outstanding?").
+    back = bool(_TOPIC_PRONOUN.search(question) or _FORCE_PRONOUN.search(question))
+    elliptic = (back and len(own) <= _SHORT) or bool(_NO_SUBJECT.search(question))
+    if named:
+        return f"{question}{FOLLOWING}{earlier})" if elliptic else question
+    if _GENERAL.search(question) or not earlier_named:  # asks about forces in general
+        return f"{question}{FOLLOWING}{earlier})" if elliptic else question
+    # No force named: the conversation's forces carry on.
+    if _FORCE_PRONOUN.search(question) and not _OWN_ANTECEDENT.search(question):
         resolved = _put_forces(question, earlier_named)
-    elif not named and earlier_named:
+    else:
         resolved = f"{question.rstrip(' ?.!')} in {join_names(earlier_named)}?"
-    if topic_ref or (force_ref and len(own) < 2):  # "what did they recommend?": on the earlier topic
-        resolved = f"{resolved} (following: {earlier})"
-    return resolved
+    # A new topic after a lead-in ("and custody?") replaces the earlier one; a bare short
+    # question ("what did inspectors recommend?") goes on with it.
+    goes_on = elliptic or (len(own) <= 2 and not _LEAD.search(question))
+    return f"{resolved}{FOLLOWING}{earlier})" if goes_on else resolved
 
 
 def _named(question: str, forces: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ import numpy as np
 from assistant.errors import InvalidRequest
 from assistant.index import Corpus
 from assistant.records import Filters, Query
-from assistant.retrieve.followup import resolve
+from assistant.retrieve.followup import FOLLOWING, resolve
 from assistant.retrieve.intent import wants_case, wants_figure, wants_recommendations
 from assistant.settings import Settings
 from assistant.text import forces_in, names_pattern, terms
@@ -138,7 +138,9 @@ class Planner:
             raise InvalidRequest(f"an earlier question in the history is unusable: {exc}") from None
         text = resolve(searchable(asked), [searchable(h) for h in earlier], self.forces)
         k, filters = self.k(k), self.filters(filters)
-        named, outside = forces_in(text, self.forces)
+        # Forces are those the question names; an earlier question added as context
+        # ("... (following: ...)") only lends its topic.
+        named, outside = forces_in(text.split(FOLLOWING)[0], self.forces)
         comparative = (bool(COMPARATIVE.search(text)) or len(named) >= 2
                        or (bool(GENERAL.search(text)) and len(named) + len(outside) != 1))
         if filters.forces or len(named) >= 2:

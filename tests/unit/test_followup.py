@@ -22,10 +22,23 @@ MISSING = "How did Cheshire respond to missing children?"
     # Pronouns for the earlier forces and topic.
     ([MISSING], "What did they recommend?", f"What did Cheshire recommend? (following: {MISSING})"),
     ([MISSING], "How long did that take?", f"How long did that take in Cheshire? (following: {MISSING})"),
-    ([MISSING], "What training do they get?", "What training do Cheshire get?"),
+    ([MISSING], "What training do they get?", f"What training do Cheshire get? (following: {MISSING})"),
     # A new topic for the same force.
     ([MISSING], "And custody?", "And custody in Cheshire?"),
+    # The conversation's forces carry on when none is named...
+    (["What did HMICFRS find in 2019 about how Merseyside manages registered sex offenders?"],
+     "What had it been told to do after the 2018 inspection?",
+     "What had it been told to do after the 2018 inspection in Merseyside? (following: What did HMICFRS find "
+     "in 2019 about how Merseyside manages registered sex offenders?)"),
+    (["How many visits to registered sex offenders were overdue in Merseyside at the 2018 inspection?"],
+     "How many were still outstanding at the 2019 review?",
+     "How many were still outstanding at the 2019 review in Merseyside? (following: How many visits to "
+     "registered sex offenders were overdue in Merseyside at the 2018 inspection?)"),
+    # ...and a comparison with a new force keeps the earlier one.
+    (["How consistently do Cheshire officers record the voice of the child?"], "How does that compare with Merseyside?",
+     "How consistently do Cheshire and Merseyside officers record the voice of the child?"),
     # Self-contained: the history is ignored.
+    ([MISSING], "How do forces record the voice of the child?", "How do forces record the voice of the child?"),
     ([MISSING], "What about custody in Lancashire?", "What about custody in Lancashire?"),
     ([MISSING], "How does Staffordshire manage registered sex offenders?",
      "How does Staffordshire manage registered sex offenders?"),
