@@ -6,13 +6,13 @@ changes, so a question never sees a planner and a retriever of two different sna
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from assistant.answer import Answerer, case_studies, compare
 from assistant.index import Corpus, CorpusCache, Embedder, PassageStore, load_corpus
-from assistant.records import Answer, CaseStudy, Comparison, Filters, Mode, Passage, Query, ReportInfo
+from assistant.records import Answer, CaseStudy, Comparison, Draft, Filters, Mode, Passage, Query, ReportInfo
 from assistant.retrieve import HybridRetriever, Planner
 from assistant.settings import Settings
 
@@ -48,6 +48,9 @@ class Pipeline:
 
     def ask(self, query: Query, mode: Mode = "extractive") -> Answer:
         return self.answerer.answer(query, self.retriever.search(query), mode)
+
+    def ask_stream(self, query: Query, mode: Mode = "extractive") -> Iterator[Draft | Answer]:
+        return self.answerer.answer_stream(query, self.retriever.search(query), mode)
 
     def case_studies(self, query: Query) -> list[CaseStudy]:
         return case_studies(query, self.retriever, self.store, self.answerer.picker, self.settings)

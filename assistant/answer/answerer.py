@@ -1,17 +1,21 @@
 """The answer stage: a planned query and its passages in, an `Answer` out.
 
 First the abstention gates (gates.py); then either the extractive composer (verbatim cited
-sentences, extractive.py) or an LLM whose reply is checked sentence by sentence (llm.py).
+sentences, extractive.py) or an LLM whose reply is checked sentence by sentence (llm.py) and
+streamed as drafts before it. The gates passed means the evidence is strong, so a model that
+declines, or whose reply loses every sentence to the checks, gives way to the extractive answer.
 """
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from assistant.answer.extractive import SentencePicker, compose
 from assistant.answer.gates import abstention, why_not
-from assistant.answer.llm import answer_with_llm
+from assistant.answer.llm import fall_back, stream_llm_answer
 from assistant.answer.topics import TopicCheck
 from assistant.index import Corpus, Embedder, WordVectors
-from assistant.records import Answer, Mode, Passage, Query
+from assistant.records import Answer, Draft, Mode, Passage, Query
 from assistant.settings import Settings
 
 
@@ -25,12 +29,23 @@ class Answerer:
         self.topics = TopicCheck(corpus.df, embedder, settings.answer.min_topic_similarity, word_vectors)
 
     def answer(self, query: Query, passages: list[Passage], mode: Mode = "extractive") -> Answer:
+        for event in self.answer_stream(query, passages, mode):
+            pass
+        return event  # the stream ends with the checked Answer
+
+    def answer_stream(self, query: Query, passages: list[Passage], mode: Mode = "extractive"
+                      ) -> Iterator[Draft | Answer]:
+        """In LLM mode the model's reply as it arrives (unchecked `Draft`s), then the checked
+        `Answer`; otherwise the `Answer` alone."""
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
         if reason:
-            return abstention(query.text, reason, self.forces, passages, mode)
-        if mode == "llm":
-            return answer_with_llm(query.text, passages, self.settings.llm, self.settings.answer, self.embedder)
-        return self.extractive(query, passages)
+            yield abstention(query.text, reason, self.forces, passages, mode)
+        elif mode == "llm":
+            checked, unused = yield from stream_llm_answer(query.text, passages, self.settings.llm, self.settings.answer,
+                                                           self.embedder, self.embedder.count_tokens)
+            yield fall_back(self.extractive(query, passages), checked, unused) if unused else checked
+        else:
+            yield self.extractive(query, passages)
 
     def extractive(self, query: Query, passages: list[Passage]) -> Answer:
         """Verbatim sentences, each cited: one per force with evidence first for a comparative

@@ -1,4 +1,6 @@
-"""LLM mode against a real OpenAI-compatible HTTP server on 127.0.0.1 with scripted replies."""
+"""LLM mode against a real OpenAI-compatible HTTP server on 127.0.0.1 with scripted replies
+(tests/fakellm.py); the real replies of a small model are in test_llm_replay.py, streaming in
+test_llm_stream.py."""
 
 from __future__ import annotations
 
@@ -7,9 +9,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,69 +17,18 @@ from assistant.errors import LLMUnavailable
 from assistant.answer.llm import answer_with_llm, meaning, support
 from assistant.records import Passage
 from assistant.settings import AnswerSettings, LLMSettings
-
-
-class FakeLLM(ThreadingHTTPServer):
-    """Answers POST /v1/chat/completions with `reply`, recording every request body; or,
-    to play a failing server, with HTTP `status`, or only after `delay` seconds."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.reply = ""
-        self.status = 200
-        self.delay = 0.0
-        self.requests: list[dict] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeLLM
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path != "/v1/chat/completions":
-            self.send_error(404)
-            return
-        self.server.requests.append(body)
-        if self.server.delay:
-            time.sleep(self.server.delay)  # a model too slow for the client's timeout
-        if self.server.status != 200:
-            self.send_error(self.server.status, "model crashed")
-            return
-        payload = json.dumps({
-            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.server.reply}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args) -> None:
-        pass
+from fakellm import FakeLLM
 
 
 @pytest.fixture(scope="module")
 def llm_server():
-    server = FakeLLM()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with FakeLLM() as server:
+        yield server
 
 
 @pytest.fixture
 def server(llm_server: FakeLLM) -> FakeLLM:
-    llm_server.reply, llm_server.requests, llm_server.status, llm_server.delay = "", [], 200, 0.0
+    llm_server.reset()
     return llm_server
 
 
@@ -210,7 +158,9 @@ def test_prompt_injection_in_a_report_is_neutralised(server, make_assistant, tmp
     opened, closed = user.rfind('<passage id="', 0, at), user.find("</passage>", at)
     assert opened != -1 and closed != -1 and "</passage>" not in user[opened:at]
     assert 'force="Testshire"' in user[opened:at]
-    assert "PWNED" not in answer.text and answer.abstained and answer.citations == []
+    # Nothing of the reply survives; the evidence is strong, so the extractive answer stands in.
+    assert "PWNED" not in answer.text and answer.mode == "extractive" and answer.fallback
+    assert answer.text.startswith("_The model's reply was not used") and answer.citations
     assert any("PWNED" in note for note in answer.notes)
     assert any("addressed to the model" in note for note in answer.notes)
 
