@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
+from assistant.records import Passage
+
 REPLIES = Path(__file__).parent / "fixtures" / "llm-replies" / "qwen2.5-coder-1.5b.json"
 
 
@@ -57,9 +59,21 @@ def pieces(text: str) -> list[str]:
     return re.findall(r"\s*\S+", text) + ([text[len(text.rstrip()):]] if text != text.rstrip() else [])
 
 
+def recorded(path: Path = REPLIES) -> list[dict]:
+    """The recorded cases: question, passages (n, force, section, text), reply, timings."""
+    return json.loads(path.read_text(encoding="utf-8"))["cases"]
+
+
+def recorded_passages(case: dict) -> list[Passage]:
+    """A recorded case's passages as the model saw them, numbered 1..n."""
+    return [Passage(f"p{p['n']}", p["text"], p["force"], f"{p['force']} report", "inspection", None, None, None,
+                    p["section"], "", False, False, f"{p['force'].lower()}.txt", 0, len(p["text"]))
+            for p in case["passages"]]
+
+
 def replay(path: Path = REPLIES) -> Callable[[dict], str]:
     """The recorded reply to whichever recorded question the prompt asks."""
-    cases = json.loads(path.read_text(encoding="utf-8"))["cases"]
+    cases = recorded(path)
 
     def reply(body: dict) -> str:
         user = body["messages"][-1]["content"]

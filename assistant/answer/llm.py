@@ -47,34 +47,36 @@ def _unavailable(llm: LLMSettings, what: str) -> LLMUnavailable:
 
 
 def stream_reply(system: str, user: str, llm: LLMSettings) -> Generator[str, None, str]:
-    """The model's reply, piece by piece as the server sends it (llama-index's OpenAILike,
-    `stream_chat`); returns the finish reason ("stop", "length"). `timeout_s` bounds each wait
-    for the next piece, so a long answer from a slow model is not cut while it still writes.
-    Closing the generator closes the HTTP response, which tells the server to stop."""
-    import httpx
-    from llama_index.core.llms import ChatMessage
-    from llama_index.llms.openai_like import OpenAILike
-    from openai import OpenAIError
+    """The model's reply, piece by piece as the server sends it; returns the finish reason
+    ("stop", "length"). `timeout_s` bounds each wait for the next piece, so a long answer
+    from a slow model is not cut while it still writes. Closing the generator closes the
+    HTTP response at once, which tells the server to stop.
 
-    model = OpenAILike(
-        model=llm.model, api_base=llm.base_url, api_key=llm.api_key, timeout=llm.timeout_s,
-        max_tokens=llm.max_tokens, temperature=llm.temperature, is_chat_model=True,
-        max_retries=0,  # retries back off for up to a minute: fail fast and say why instead
-    )
-    chunks = model.stream_chat([ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)])
+    The openai client, not llama-index's OpenAILike.stream_chat: closing that generator
+    left the response open until the garbage collector ran (measured: the loopback server
+    kept writing), so Stop would not have reached the model."""
+    import httpx
+    from openai import OpenAI, OpenAIError
+
+    client = OpenAI(base_url=llm.base_url, api_key=llm.api_key, timeout=llm.timeout_s,
+                    max_retries=0)  # retries back off for up to a minute: fail fast and say why instead
     received, finish = 0, None
     try:
-        for chunk in chunks:
-            choices = getattr(chunk.raw, "choices", None) or []
-            finish = (choices[0].finish_reason if choices else None) or finish
-            if chunk.delta:
-                received += len(chunk.delta)
-                yield chunk.delta
+        with client.chat.completions.create(
+            model=llm.model, max_tokens=llm.max_tokens, temperature=llm.temperature, stream=True,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+        ) as chunks:
+            for chunk in chunks:
+                choice = chunk.choices[0] if chunk.choices else None  # a last usage-only chunk has none
+                finish = (choice.finish_reason if choice else None) or finish
+                if choice and choice.delta and choice.delta.content:
+                    received += len(choice.delta.content)
+                    yield choice.delta.content
     except (OpenAIError, httpx.HTTPError, json.JSONDecodeError) as exc:  # refused, HTTP error, timeout, cut off
         after = f" after {received} characters of its reply" if received else ""
         raise _unavailable(llm, f"failed{after}: {_reason(exc)}") from exc
     finally:
-        chunks.close()
+        client.close()
     if finish is None:  # the connection ended cleanly but the model never said it had finished
         raise _unavailable(llm, f"stopped sending after {received} characters, before the model finished")
     return finish
