@@ -184,12 +184,14 @@ def test_endpoint_down_is_one_clear_error(embedder):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("failure", ["hangs", "500"])
+@pytest.mark.parametrize("failure", ["hangs", "500", "dies mid-reply"])
 def test_cli_failing_llm_endpoint_is_one_error_line(server, bundled, failure):
     if failure == "hangs":
         server.delay = 20.0
-    else:
+    elif failure == "500":
         server.status = 500
+    else:
+        server.reply, server.die_after = "Cheshire call handlers complete missing children question sets [1].", 4
     env = {**os.environ, "EA_INDEX_DIR": str(bundled.settings.index_dir), "EA_LLM__BASE_URL": server.url,
            "EA_LLM__MODEL": "m", "EA_LLM__TIMEOUT_S": "2"}
     done = subprocess.run([sys.executable, "-m", "assistant", "ask", "How do forces respond to missing children?",
@@ -198,7 +200,8 @@ def test_cli_failing_llm_endpoint_is_one_error_line(server, bundled, failure):
     lines = [line for line in done.stderr.splitlines() if line.strip() and "Loading weights" not in line]
     assert len(lines) == 1 and lines[0].startswith("error: the LLM endpoint"), done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
-    assert ("Timeout" in lines[0]) if failure == "hangs" else ("500" in lines[0] or "InternalServerError" in lines[0])
+    expected = {"hangs": "Timeout", "500": "InternalServerError", "dies mid-reply": "characters of its reply"}
+    assert expected[failure] in lines[0]
     assert "EA_LLM__TIMEOUT_S" in lines[0] and "EA_LLM__BASE_URL" in lines[0]
 
 
