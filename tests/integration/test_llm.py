@@ -4,7 +4,6 @@ test_llm_stream.py."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
