@@ -12,6 +12,7 @@ import assistant.offline  # noqa: F401  (before gradio is imported: telemetry of
 import ipaddress
 import shutil
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import gradio as gr
 
 from assistant import Assistant
 from assistant.errors import AssistantError, IndexBusy
+from assistant.records import Draft
 from assistant.settings import SUPPORTED_SUFFIXES, Settings, get_settings
 from ui import views
 from ui.endpoints import Endpoints, form_filters
@@ -36,6 +38,7 @@ CSS = """
 .no-evidence { color: var(--body-text-color-subdued); }
 """
 SEARCHING = "_Searching the reports…_"
+DRAFT_EVERY_S = 0.1  # at most ten draft updates a second: a fast model would flood the browser
 
 
 def is_loopback(host: str) -> bool:
@@ -72,7 +75,8 @@ class App:
 
     def ask(self, question, history, forces, report_types, areas, year_from, year_to,
             case_studies, recommendations, mode, k):
-        """Stream: the question (with its filters) and a progress line, then the answer."""
+        """Stream: the question (with its filters) and a progress line, in LLM mode the model's
+        draft as it writes, then the checked answer in the draft's place."""
         history = list(history or [])
         question = (question or "").strip()
         if not question:
@@ -87,14 +91,38 @@ class App:
         history += [{"role": "user", "content": shown}, {"role": "assistant", "content": SEARCHING}]
         yield history, "", gr.update(), gr.update(value=None, interactive=False)
         try:
-            answer = self.a.ask(question, mode=mode, k=int(k), filters=filters)
-        except AssistantError as exc:  # bad question, LLM down or not configured: say so in the chat
+            answer = yield from self._drafts(self.a.ask_stream(question, mode=mode, k=int(k), filters=filters), history)
+        except AssistantError as exc:  # bad question, LLM down (even mid-reply): say so in the chat
             history[-1] = {"role": "assistant", "content": f"⚠️ {views.esc_markdown(str(exc))}"}
             yield history, "", gr.update(), gr.update()
             return
         history[-1] = {"role": "assistant", "content": views.chat_markdown(answer)}
         export = self._export(views.answer_export(answer), "answer", ".md")
         yield history, "", views.sources_html(answer, self.a.section), gr.update(value=export, interactive=True)
+
+    @staticmethod
+    def _drafts(events, history):
+        """Show the model's drafts (throttled) in the chat's last message; return the checked
+        answer that ends the stream. Closed early (Stop), it closes the request too."""
+        shown = 0.0
+        try:
+            for event in events:
+                if not isinstance(event, Draft):
+                    return event
+                if time.monotonic() - shown >= DRAFT_EVERY_S:
+                    history[-1] = {"role": "assistant", "content": views.draft_markdown(event.text)}
+                    shown = time.monotonic()
+                    yield history, "", gr.update(), gr.update()
+        finally:
+            events.close()
+
+    def stop(self, history):
+        """The Stop button: the request is cancelled (`cancels=`); an unchecked draft left in
+        the chat is replaced by a line saying it was stopped."""
+        history = list(history or [])
+        if history and views.is_draft(history[-1]):
+            history[-1] = {"role": "assistant", "content": views.STOPPED}
+        return history
 
     # -- Case studies and comparison -----------------------------------------------------
 
@@ -170,6 +198,7 @@ def build_app(a: Assistant) -> gr.Blocks:
                         question = gr.Textbox(show_label=False, scale=5, elem_id="question",
                                               placeholder="How did forces handle reactive RSO management?")
                         send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                        stop = gr.Button("Stop", variant="stop", scale=1, elem_id="stop-button")
                     with gr.Accordion("Filters and settings (apply to the next question)", open=False):
                         with gr.Row():
                             f_forces = gr.Dropdown(forces, multiselect=True, label="Forces", elem_id="ask-forces")
@@ -191,7 +220,9 @@ def build_app(a: Assistant) -> gr.Blocks:
                     sources = gr.HTML("<div class='sources'><p>Sources appear here.</p></div>", elem_id="sources")
             inputs = [question, chat, f_forces, f_types, f_areas, y_from, y_to, f_cases, f_recs, mode, k]
             outputs = [chat, question, sources, export]
-            gr.on([question.submit, send.click], app.ask, inputs, outputs, api_name="chat", api_visibility="private")
+            asked = gr.on([question.submit, send.click], app.ask, inputs, outputs, api_name="chat",
+                          api_visibility="private")
+            stop.click(app.stop, chat, chat, cancels=[asked], api_visibility="private")
             clear.add([chat, question, sources])
 
         with gr.Tab("Case studies", id="cases"):

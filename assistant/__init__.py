@@ -10,10 +10,10 @@ handling (assistant/text/) sit below every stage.
 from assistant import offline as _offline  # noqa: F401  (must run before any ML import)
 from assistant.errors import (AssistantError, IndexBusy, IngestError, InvalidRequest, LLMUnavailable, ModelNotFound,
                               StoreUnavailable)
-from assistant.records import Answer, Filters, IngestReport, Passage, Query, ReportInfo
+from assistant.records import Answer, Draft, Filters, IngestReport, Passage, Query, ReportInfo
 
 __all__ = [
-    "Answer", "Assistant", "AssistantError", "Filters", "IndexBusy", "IngestError", "IngestReport",
+    "Answer", "Assistant", "AssistantError", "Draft", "Filters", "IndexBusy", "IngestError", "IngestReport",
     "InvalidRequest", "LLMUnavailable", "ModelNotFound", "Passage", "Query", "ReportInfo", "StoreUnavailable",
 ]
 

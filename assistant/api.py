@@ -14,8 +14,8 @@ from typing import Iterable, Iterator, Sequence
 from assistant.errors import InvalidRequest
 from assistant.index import Corpus, Embedder, PassageStore, fingerprint, registry_of
 from assistant.pipeline import Pipeline
-from assistant.records import (MODES, Answer, CaseStudy, Comparison, Filters, IngestReport, Mode, Passage, Query,
-                               ReportInfo)
+from assistant.records import (MODES, Answer, CaseStudy, Comparison, Draft, Filters, IngestReport, Mode, Passage,
+                               Query, ReportInfo)
 from assistant.settings import Settings, get_settings
 
 Names = Iterable[str] | str | None
@@ -119,11 +119,26 @@ class Assistant:
             history: Sequence[str] | None = None) -> Answer:
         """Answer from the reports with cited sentences, or abstain when they do not answer.
         `history`: the conversation's earlier questions, oldest first, for follow-ups."""
+        query = self._question(question, mode, k, forces, report_types, areas, years, case_studies,
+                               recommendations, filters=filters, history=history)
+        return self.pipeline.ask(query, mode)
+
+    def ask_stream(self, question: str, mode: Mode = "extractive", k: int | None = None, forces: Names = None,
+                   report_types: Names = None, areas: Names = None, years: Years = None,
+                   case_studies: bool = False, recommendations: bool = False, *,
+                   filters: Filters | None = None, history: Sequence[str] | None = None) -> Iterator[Draft | Answer]:
+        """As `ask`, as events: in LLM mode the model's unchecked reply so far (`Draft`) as it
+        arrives, then always the checked `Answer`, which replaces the drafts. Closing the
+        iterator early cancels the request to the model."""
+        query = self._question(question, mode, k, forces, report_types, areas, years, case_studies,
+                               recommendations, filters=filters, history=history)
+        yield from self.pipeline.ask_stream(query, mode)
+
+    def _question(self, question: str, mode: Mode, *args, filters: Filters | None,
+                  history: Sequence[str] | None) -> Query:
         if mode not in MODES:
             raise InvalidRequest(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        query = self.query(question, k, forces, report_types, areas, years, case_studies, recommendations,
-                           filters=filters, history=history)
-        return self.pipeline.ask(query, mode)
+        return self.query(question, *args, filters=filters, history=history)
 
     # -- views for trainers and researchers -----------------------------------------------
 

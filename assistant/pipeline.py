@@ -6,13 +6,13 @@ changes, so a question never sees a planner and a retriever of two different sna
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from assistant.answer import Answerer, case_studies, compare
 from assistant.index import Corpus, CorpusCache, Embedder, PassageStore, load_corpus
-from assistant.records import Answer, CaseStudy, Comparison, Filters, Mode, Passage, Query, ReportInfo
+from assistant.records import Answer, CaseStudy, Comparison, Draft, Filters, Mode, Passage, Query, ReportInfo
 from assistant.retrieve import HybridRetriever, Planner
 from assistant.settings import Settings
 
@@ -61,6 +61,10 @@ class Pipeline:
         extra = self.retriever.by_force(query, forces, cfg.per_force_passages, cfg.answer_forces)
         seen = {p.id for p in passages}
         return passages + [p for p in extra if p.id not in seen and not seen.add(p.id)]
+
+    def ask_stream(self, query: Query, mode: Mode = "extractive") -> Iterator[Draft | Answer]:
+        passages = self.retriever.search(query)
+        return self.answerer.answer_stream(query, passages, mode, self.evidence(query, passages))
 
     def case_studies(self, query: Query) -> list[CaseStudy]:
         return case_studies(query, self.retriever, self.store, self.answerer.picker, self.settings)

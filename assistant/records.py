@@ -288,9 +288,21 @@ class Answer:
     sentences: list[AnswerSentence] = field(default_factory=list)
     coverage: list[CoverageEntry] = field(default_factory=list)  # per report of each force in scope
     resolved_question: str = ""  # the standalone question actually searched (a follow-up made whole)
+    # LLM mode asked, but the model's reply was not used (why, in a few words): the answer is
+    # then the extractive one for the same passages, and `mode` says "extractive".
+    fallback: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """LLM mode, while the model writes: its reply so far, NOT yet checked. A stream of
+    drafts always ends with the checked `Answer`, which replaces them."""
+
+    text: str  # the whole reply so far
+    delta: str = ""  # what the last piece added
 
 
 @dataclass

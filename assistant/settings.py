@@ -312,9 +312,22 @@ class LLMSettings(BaseModel):
     base_url: str = Field(default="", description="OpenAI-compatible endpoint; empty = no LLM.")
     model: str = Field(default="", description="model name sent to the endpoint.")
     api_key: str = Field(default="not-needed", description="sent as a bearer token.")
-    timeout_s: float = Field(default=120.0, gt=0)
+    timeout_s: float = Field(
+        default=120.0, gt=0,
+        description="longest wait for the server's next piece of reply, in seconds: the first one comes "
+        "only after the model has read the whole prompt (about prompt_tokens / 40 s for a 1.5B model on "
+        "2 CPU cores), the rest as it writes.",
+    )
     max_tokens: int = Field(default=600, gt=0, description="answer length limit.")
     temperature: float = Field(default=0.1, ge=0)
+    prompt_tokens: int = Field(
+        default=1600, ge=200,
+        description="budget for the whole prompt (instructions, question, passages): passages go in best "
+        "first until the next would not fit (the best one always does). Counted with the embedder's "
+        "tokenizer, within 5% of Qwen2.5's count on the shared prompts. With max_tokens it must fit the "
+        "server's context (llama.cpp -c, Ollama num_ctx); a 1.5B model on 2 CPU cores reads ~40 tokens/s, "
+        "so 1,600 tokens is ~40 s before the first word of the answer.",
+    )
 
 
 class FindingsSettings(BaseModel):

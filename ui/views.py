@@ -56,6 +56,23 @@ def chat_markdown(answer: Answer) -> str:
     return "\n".join(out)
 
 
+DRAFT = "_The model is writing (a draft, not yet checked against the passages):_"
+STOPPED = "_Stopped: the model's unchecked draft was discarded._"
+
+
+def draft_markdown(text: str) -> str:
+    """The model's reply so far, escaped, marked as a draft (its markers are not links yet)."""
+    return f"{DRAFT}\n\n{esc_markdown(text)} ▌"
+
+
+def is_draft(message: dict) -> bool:
+    """A chat message holding a draft (Gradio gives content as a string or a list of parts)."""
+    content = message.get("content")
+    parts = content if isinstance(content, list) else [content]
+    text = "".join(p.get("text", "") if isinstance(p, dict) else str(p or "") for p in parts)
+    return message.get("role") == "assistant" and text.startswith(DRAFT)
+
+
 def cited_sentences(answer: Answer) -> dict[int, list[str]]:
     """For each citation number, the answer sentences that cite it (markers and bullets removed)."""
     cited: dict[int, list[str]] = {}

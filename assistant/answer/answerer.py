@@ -1,18 +1,22 @@
 """The answer stage: a planned query and its passages in, an `Answer` out.
 
 First the abstention gates (gates.py); then either the extractive composer (verbatim cited
-sentences, extractive.py) or an LLM whose reply is checked sentence by sentence (llm.py).
+sentences, extractive.py) or an LLM whose reply is checked sentence by sentence (llm.py) and
+streamed as drafts before it. The gates passed means the evidence is strong, so a model that
+declines, or whose reply loses every sentence to the checks, gives way to the extractive answer.
 """
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from assistant.answer.compose import FindingsComposer
 from assistant.answer.extractive import SentencePicker, compose
 from assistant.answer.gates import abstention, closest, why_not
-from assistant.answer.llm import answer_with_llm
+from assistant.answer.llm import fall_back, stream_llm_answer
 from assistant.answer.topics import TopicCheck
 from assistant.index import Corpus, Embedder, WordVectors
-from assistant.records import Answer, Mode, Passage, Query
+from assistant.records import Answer, Draft, Mode, Passage, Query
 from assistant.settings import Settings
 from assistant.text import join_names
 
@@ -31,16 +35,27 @@ class Answerer:
                evidence: list[Passage] | None = None) -> Answer:
         """`passages`: what retrieval found, best first; `evidence`: what the extractive
         composer may quote from (default: the same)."""
+        for event in self.answer_stream(query, passages, mode, evidence):
+            pass
+        return event  # the stream ends with the checked Answer
+
+    def answer_stream(self, query: Query, passages: list[Passage], mode: Mode = "extractive",
+                      evidence: list[Passage] | None = None) -> Iterator[Draft | Answer]:
+        """In LLM mode the model's reply as it arrives (unchecked `Draft`s), then the checked
+        `Answer`; otherwise the `Answer` alone."""
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
         if reason:
             answer = self.abstain(query, reason, passages, mode)
         elif mode == "llm":
-            answer = answer_with_llm(query.text, passages, self.settings.llm, self.settings.answer, self.embedder)
+            checked, unused = yield from stream_llm_answer(query.text, passages, self.settings.llm,
+                                                           self.settings.answer, self.embedder,
+                                                           self.embedder.count_tokens)
+            answer = fall_back(self.extractive(query, evidence or passages), checked, unused) if unused else checked
         else:
             answer = self.extractive(query, evidence or passages)
-            answer.passages = passages
+        answer.passages = passages if answer.citations else answer.passages
         answer.question, answer.resolved_question = query.asked or query.text, query.text
-        return answer
+        yield answer
 
     def extractive(self, query: Query, passages: list[Passage]) -> Answer:
         """Verbatim sentences, each cited (compose.py; or the legacy composer below)."""

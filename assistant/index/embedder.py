@@ -93,7 +93,9 @@ class Embedder:
         # each call resets its padding/truncation, so counts and a concurrent encode (an
         # upload while users ask) would corrupt each other.
         with self._lock:
-            encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+            # verbose=False: counting a text longer than the model's window (an LLM prompt) is
+            # not an error, so no "sequence length is longer" warning on the user's terminal.
+            encoded = self.tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def embed(

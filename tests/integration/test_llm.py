@@ -1,15 +1,13 @@
-"""LLM mode against a real OpenAI-compatible HTTP server on 127.0.0.1 with scripted replies."""
+"""LLM mode against a real OpenAI-compatible HTTP server on 127.0.0.1 with scripted replies
+(tests/fakellm.py); the real replies of a small model are in test_llm_replay.py, streaming in
+test_llm_stream.py."""
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,69 +16,18 @@ from assistant.errors import LLMUnavailable
 from assistant.answer.llm import answer_with_llm, meaning, support
 from assistant.records import Passage
 from assistant.settings import AnswerSettings, LLMSettings
-
-
-class FakeLLM(ThreadingHTTPServer):
-    """Answers POST /v1/chat/completions with `reply`, recording every request body; or,
-    to play a failing server, with HTTP `status`, or only after `delay` seconds."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.reply = ""
-        self.status = 200
-        self.delay = 0.0
-        self.requests: list[dict] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FakeLLM
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        if self.path != "/v1/chat/completions":
-            self.send_error(404)
-            return
-        self.server.requests.append(body)
-        if self.server.delay:
-            time.sleep(self.server.delay)  # a model too slow for the client's timeout
-        if self.server.status != 200:
-            self.send_error(self.server.status, "model crashed")
-            return
-        payload = json.dumps({
-            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": body["model"],
-            "choices": [{"index": 0, "finish_reason": "stop",
-                         "message": {"role": "assistant", "content": self.server.reply}}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-        }).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args) -> None:
-        pass
+from fakellm import FakeLLM
 
 
 @pytest.fixture(scope="module")
 def llm_server():
-    server = FakeLLM()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with FakeLLM() as server:
+        yield server
 
 
 @pytest.fixture
 def server(llm_server: FakeLLM) -> FakeLLM:
-    llm_server.reply, llm_server.requests, llm_server.status, llm_server.delay = "", [], 200, 0.0
+    llm_server.reset()
     return llm_server
 
 
@@ -210,7 +157,9 @@ def test_prompt_injection_in_a_report_is_neutralised(server, make_assistant, tmp
     opened, closed = user.rfind('<passage id="', 0, at), user.find("</passage>", at)
     assert opened != -1 and closed != -1 and "</passage>" not in user[opened:at]
     assert 'force="Testshire"' in user[opened:at]
-    assert "PWNED" not in answer.text and answer.abstained and answer.citations == []
+    # Nothing of the reply survives; the evidence is strong, so the extractive answer stands in.
+    assert "PWNED" not in answer.text and answer.mode == "extractive" and answer.fallback
+    assert answer.text.startswith("_The model's reply was not used") and answer.citations
     assert any("PWNED" in note for note in answer.notes)
     assert any("addressed to the model" in note for note in answer.notes)
 
@@ -234,12 +183,14 @@ def test_endpoint_down_is_one_clear_error(embedder):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("failure", ["hangs", "500"])
+@pytest.mark.parametrize("failure", ["hangs", "500", "dies mid-reply"])
 def test_cli_failing_llm_endpoint_is_one_error_line(server, bundled, failure):
     if failure == "hangs":
         server.delay = 20.0
-    else:
+    elif failure == "500":
         server.status = 500
+    else:
+        server.reply, server.die_after = "Cheshire call handlers complete missing children question sets [1].", 4
     env = {**os.environ, "EA_INDEX_DIR": str(bundled.settings.index_dir), "EA_LLM__BASE_URL": server.url,
            "EA_LLM__MODEL": "m", "EA_LLM__TIMEOUT_S": "2"}
     done = subprocess.run([sys.executable, "-m", "assistant", "ask", "How do forces respond to missing children?",
@@ -248,7 +199,8 @@ def test_cli_failing_llm_endpoint_is_one_error_line(server, bundled, failure):
     lines = [line for line in done.stderr.splitlines() if line.strip() and "Loading weights" not in line]
     assert len(lines) == 1 and lines[0].startswith("error: the LLM endpoint"), done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
-    assert ("Timeout" in lines[0]) if failure == "hangs" else ("500" in lines[0] or "InternalServerError" in lines[0])
+    expected = {"hangs": "Timeout", "500": "InternalServerError", "dies mid-reply": "characters of its reply"}
+    assert expected[failure] in lines[0]
     assert "EA_LLM__TIMEOUT_S" in lines[0] and "EA_LLM__BASE_URL" in lines[0]
 
 
