@@ -73,11 +73,12 @@ class App:
 
     # -- Ask -----------------------------------------------------------------------------
 
-    def ask(self, question, history, forces, report_types, areas, year_from, year_to,
+    def ask(self, question, history, asked, forces, report_types, areas, year_from, year_to,
             case_studies, recommendations, mode, k):
         """Stream: the question (with its filters) and a progress line, in LLM mode the model's
-        draft as it writes, then the checked answer in the draft's place."""
-        history = list(history or [])
+        draft as it writes, then the checked answer in the draft's place. `asked`: the
+        conversation's earlier questions as typed, so a follow-up is read with them."""
+        history, earlier = list(history or []), list(asked or [])
         question = (question or "").strip()
         if not question:
             raise gr.Error("Type a question first.")
@@ -89,19 +90,21 @@ class App:
         caption = views.filters_caption(filters)
         shown = views.esc_markdown(question) + (f"\n\n{caption}" if caption else "")
         history += [{"role": "user", "content": shown}, {"role": "assistant", "content": SEARCHING}]
-        yield history, "", gr.update(), gr.update(value=None, interactive=False)
+        yield history, "", gr.update(), gr.update(value=None, interactive=False), earlier
         try:
-            answer = yield from self._drafts(self.a.ask_stream(question, mode=mode, k=int(k), filters=filters), history)
+            answer = yield from self._drafts(self.a.ask_stream(question, mode=mode, k=int(k), filters=filters,
+                                                               history=earlier), history, earlier)
         except AssistantError as exc:  # bad question, LLM down (even mid-reply): say so in the chat
             history[-1] = {"role": "assistant", "content": f"⚠️ {views.esc_markdown(str(exc))}"}
-            yield history, "", gr.update(), gr.update()
+            yield history, "", gr.update(), gr.update(), earlier
             return
         history[-1] = {"role": "assistant", "content": views.chat_markdown(answer)}
         export = self._export(views.answer_export(answer), "answer", ".md")
-        yield history, "", views.sources_html(answer, self.a.section), gr.update(value=export, interactive=True)
+        yield (history, "", views.sources_html(answer, self.a.section), gr.update(value=export, interactive=True),
+               [*earlier, question])
 
     @staticmethod
-    def _drafts(events, history):
+    def _drafts(events, history, earlier):
         """Show the model's drafts (throttled) in the chat's last message; return the checked
         answer that ends the stream. Closed early (Stop), it closes the request too."""
         shown = 0.0
@@ -112,7 +115,7 @@ class App:
                 if time.monotonic() - shown >= DRAFT_EVERY_S:
                     history[-1] = {"role": "assistant", "content": views.draft_markdown(event.text)}
                     shown = time.monotonic()
-                    yield history, "", gr.update(), gr.update()
+                    yield history, "", gr.update(), gr.update(), earlier
         finally:
             events.close()
 
@@ -218,12 +221,15 @@ def build_app(a: Assistant) -> gr.Blocks:
                         clear = gr.ClearButton(value="New conversation")
                 with gr.Column(scale=2):
                     sources = gr.HTML("<div class='sources'><p>Sources appear here.</p></div>", elem_id="sources")
-            inputs = [question, chat, f_forces, f_types, f_areas, y_from, y_to, f_cases, f_recs, mode, k]
-            outputs = [chat, question, sources, export]
+            earlier = gr.State([])  # the conversation's questions as typed, for follow-ups
+            inputs = [question, chat, earlier, f_forces, f_types, f_areas, y_from, y_to, f_cases, f_recs, mode, k]
+            outputs = [chat, question, sources, export, earlier]
             asked = gr.on([question.submit, send.click], app.ask, inputs, outputs, api_name="chat",
                           api_visibility="private")
             stop.click(app.stop, chat, chat, cancels=[asked], api_visibility="private")
             clear.add([chat, question, sources])
+            clear.click(lambda: ([], gr.update(value=None, interactive=False)), None, [earlier, export],
+                        api_visibility="private")
 
         with gr.Tab("Case studies", id="cases"):
             with gr.Row():

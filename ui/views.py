@@ -13,6 +13,7 @@ import re
 from typing import Callable, Iterable
 
 from assistant.answer import NO_EVIDENCE
+from assistant.text import report_dates, report_label
 from assistant.records import Answer, CaseStudy, Comparison, Filters, Passage
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -37,20 +38,58 @@ def source_anchor(n: int) -> str:
 # -- chat ----------------------------------------------------------------------------------
 
 
+def _linked_markers(text: str, answer: Answer) -> str:
+    """Escaped text with its [n] citation markers as links to the sources panel."""
+    pieces, last = [], 0
+    for m in MARKER.finditer(text):
+        pieces.append(esc_markdown(text[last : m.start()]))
+        n = int(m.group(1))
+        pieces.append(f"[[{n}]](#{source_anchor(n)})" if 1 <= n <= len(answer.citations) else esc_markdown(m.group(0)))
+        last = m.end()
+    pieces.append(esc_markdown(text[last:]))
+    return "".join(pieces)
+
+
+def ledger_lines(answer: Answer) -> list[str]:
+    """The coverage ledger: every report in the question's scope, found or not."""
+    if not answer.coverage or len(answer.coverage) < 2 and all(e.found for e in answer.coverage):
+        return []
+    rows = []
+    for e in answer.coverage:
+        year = (e.inspected or e.published or "")[:4]
+        what = f"{e.force} {year} {e.report_type}".replace("  ", " ")
+        said = (f"evidence quoted ({e.passages} passage{'s' if e.passages != 1 else ''})" if e.found
+                else "no relevant passage found")
+        rows.append(f"- {esc_markdown(what)}: {said}")
+    return ["", "_Reports searched:_", *rows]
+
+
 def chat_markdown(answer: Answer) -> str:
-    """The answer as chat Markdown: report sentences escaped, each [n] a link to its source."""
+    """The answer as chat Markdown, rendered from its structured fields (lead, each report's
+    quotes under its heading, the coverage ledger; the question as read, for a follow-up).
+    Report sentences escaped, each [n] a link to its source. Answers without sentences (an
+    LLM's prose) render from their text."""
     out = []
+    if answer.resolved_question and answer.resolved_question != answer.question:
+        out += [f"_Read as: {esc_markdown(answer.resolved_question)}_", ""]
+    if answer.sentences and answer.mode == "extractive" and not answer.abstained:
+        heading = None
+        for s in answer.sentences:
+            if s.role in ("lead", "note"):
+                out += [esc_markdown(s.text), ""] if s.role == "lead" else [f"_{esc_markdown(s.text)}_", ""]
+                continue
+            p = answer.citations[s.citations[0] - 1]
+            if (p.force, p.doc_id) != heading:
+                heading = (p.force, p.doc_id)
+                out += ["", f"**{esc_markdown(p.force)}** — {esc_markdown(report_label(p.report_type, p.inspected, p.published))}"]
+            marker = "".join(f"[{n}]" for n in s.citations)
+            out.append(f"{'    - ' if s.list_item else '- '}{_linked_markers(f'{s.text} {marker}', answer)}")
+        out += ledger_lines(answer)
+        if answer.notes:
+            out += ["", *[f"_Note: {esc_markdown(note)}_" for note in answer.notes]]
+        return "\n".join(out).strip()
     for line in answer.text.split("\n"):
-        pieces, last = [], 0
-        for m in MARKER.finditer(line):
-            pieces.append(esc_markdown(line[last : m.start()]))
-            n = int(m.group(1))
-            pieces.append(f"[[{n}]](#{source_anchor(n)})" if 1 <= n <= len(answer.citations) else esc_markdown(m.group(0)))
-            last = m.end()
-        pieces.append(esc_markdown(line[last:]))
-        text = "".join(pieces)
-        # Our own emphasis (force headings, bullets) survives escaping: it has no special HTML.
-        out.append(text)
+        out.append(_linked_markers(line, answer))
     if answer.notes:
         out += ["", *[f"_Note: {esc_markdown(note)}_" for note in answer.notes]]
     return "\n".join(out)
@@ -111,11 +150,8 @@ def highlight(text: str, sentences: Iterable[str], tag: str = "mark") -> str:
 
 
 def report_date(p: Passage) -> str:
-    if p.published:
-        return f"published {p.published}"
-    if p.inspected:
-        return f"inspected {p.inspected}"
-    return str(p.year or "")
+    """The one pair of dates shown everywhere: inspected (or reviewed) and published."""
+    return report_dates(p.report_type, p.inspected, p.published) or str(p.year or "")
 
 
 def source_header(n: int, p: Passage) -> str:
@@ -178,10 +214,18 @@ def filters_caption(filters: Filters) -> str:
 
 def answer_export(answer: Answer) -> str:
     """The answer and its citations as a Markdown document (text as in the reports, unescaped)."""
-    lines = [f"# {answer.question}", "", answer.text, ""]
+    lines = [f"# {answer.question}", ""]
+    if answer.resolved_question and answer.resolved_question != answer.question:
+        lines += [f"_Read as: {answer.resolved_question}_", ""]
+    lines += [answer.text, ""]
+    if answer.coverage:
+        lines += ["## Reports searched", ""]
+        lines += [f"- {e.force}, {e.report_title} ({report_label(e.report_type, e.inspected, e.published)}): "
+                  + ("evidence quoted" if e.found else "no relevant passage found") for e in answer.coverage]
+        lines.append("")
     listed = answer.citations or answer.passages[:5]
     if listed:
-        lines += ["## Sources" if answer.citations else "## Nearest passages", ""]
+        lines += ["## Sources" if answer.citations else "## Closest passages (not an answer)", ""]
     for n, p in enumerate(listed, start=1):
         lines += [
             f"[{n}] **{p.force}**, {p.report_title} ({p.report_type}, {report_date(p)}), section: {p.section}",

@@ -297,3 +297,22 @@ def test_app_start_with_an_unreachable_chroma_server_is_one_clear_line():
     run = subprocess.run([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode != 0
     assert "cannot reach the Chroma server" in run.stderr and "Traceback" not in run.stderr
+
+
+# -- the chat's conversation ----------------------------------------------------------------
+
+
+def test_chat_passes_its_history_and_shows_how_a_follow_up_was_read(bundled, tmp_path):
+    ui = app_module.App(bundled.__class__(
+        bundled.settings.model_copy(update={"app": AppSettings(export_dir=tmp_path)}), bundled.store, bundled.embedder))
+    first = list(ui.ask("How did Cheshire respond to missing children?", [], [], [], [], [], None, None, False, False,
+                        "extractive", 10))
+    chat, _, _, _, earlier = first[-1]
+    assert earlier == ["How did Cheshire respond to missing children?"]
+    second = list(ui.ask("and what about Staffordshire?", chat, earlier, [], [], [], None, None, False, False,
+                         "extractive", 10))
+    chat, _, sources, _, earlier = second[-1]
+    shown = chat[-1]["content"]
+    assert "_Read as: How did Staffordshire respond to missing children?_" in shown
+    assert "**Staffordshire**" in shown and "**Cheshire**" not in shown
+    assert "Staffordshire" in sources and len(earlier) == 2

@@ -211,7 +211,7 @@ def test_app_failing_llm_endpoint_is_a_chat_message(server, bundled):
     server.status = 500
     settings = bundled.settings.model_copy(update={"llm": LLMSettings(base_url=server.url, model="m", timeout_s=5)})
     ui = app_module.App(Assistant(settings, bundled.store, bundled.embedder))
-    steps = list(ui.ask("How do forces respond to missing children?", [], [], [], [], None, None, False, False,
+    steps = list(ui.ask("How do forces respond to missing children?", [], [], [], [], [], None, None, False, False,
                         "llm", 10))
     history = steps[-1][0]
     assert history[-2]["role"] == "user" and history[-1]["role"] == "assistant"

@@ -112,7 +112,7 @@ def test_a_reply_cut_at_max_tokens_says_so(bundled, server):
 
 
 def _ask(ui: app_module.App):
-    return ui.ask(QUESTION, [], [], [], [], None, None, False, False, "llm", 10)
+    return ui.ask(QUESTION, [], [], [], [], [], None, None, False, False, "llm", 10)
 
 
 def test_app_shows_the_draft_then_the_checked_answer_in_its_place(bundled, server):

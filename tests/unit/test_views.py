@@ -65,7 +65,7 @@ def test_sources_panel_lists_every_citation_with_metadata_and_section_context():
     out = views.sources_html(ANSWER, lambda p: section if p.id == "p1" else [p])
     for n, p in enumerate(ANSWER.citations, start=1):
         assert f"id='src-{n}'" in out and p.force in out and p.report_title in out
-    assert "published 2021-06" in out and "Missing children" in out
+    assert "published June 2021" in out and "Missing children" in out  # one readable pair of dates
     assert "<mark>Supervisors review every high-risk case daily.</mark>" in out
     assert "Before the cited passage." in out and "<details>" in out
     assert "<script>" not in out and "<img" not in out and "&lt;script&gt;" in out
