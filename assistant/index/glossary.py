@@ -73,11 +73,9 @@ class Glossary:
     def from_texts(cls, texts: Iterable[str]) -> Glossary:
         glossary = cls()
         for text in texts:
-            glossary.words.update(_LOWER_WORD.findall(text))
-            for m in _DEFINITION.finditer(text):
-                expansion = long_form(text[max(0, m.start() - 200) : m.start()], m[1])
-                if expansion:
-                    glossary.add(m[1], expansion)
+            glossary.words.update(lower_words(text))
+            for acronym, expansion in definitions(text):
+                glossary.add(acronym, expansion)
         return glossary
 
     def __len__(self) -> int:
@@ -95,6 +93,21 @@ class Glossary:
             elif any(form in lowered for form in forms):
                 extra.append(acronym)
         return extra
+
+
+def lower_words(text: str) -> set[str]:
+    """Words a text writes in lowercase (an acronym among them is also an ordinary word)."""
+    return set(_LOWER_WORD.findall(text))
+
+
+def definitions(text: str) -> list[tuple[str, str]]:
+    """(acronym, long form) for each '(ACR)' of a text whose preceding words spell it."""
+    found = []
+    for m in _DEFINITION.finditer(text):
+        expansion = long_form(text[max(0, m.start() - 200) : m.start()], m[1])
+        if expansion:
+            found.append((m[1], expansion))
+    return found
 
 
 def _letters_key(token: str) -> str:

@@ -13,6 +13,7 @@ looking "changed" and the next ingest redoes it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Iterator
@@ -25,10 +26,13 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import StoreUnavailable
-from assistant.index.naming import index_name
+from assistant.index.naming import embedding_precision, index_name
+from assistant.index.precision import CONCRETE
 from assistant.records import Passage, ReportInfo
 from assistant.settings import Settings
 
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
 _PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
 
 
@@ -64,6 +68,12 @@ def _connect(settings: Settings) -> ClientAPI:
         ) from exc
 
 
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
+
+
 class PassageStore:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -76,6 +86,33 @@ class PassageStore:
         )
         self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        if settings.embedding.precision == "auto":
+            self._say_where_other_precisions_are()
+
+    def _say_where_other_precisions_are(self) -> None:
+        """'auto' is measured per machine: when it picks a precision whose index is empty
+        while another precision's index of this store has passages (an index made before
+        the measurement, or by a machine that measured otherwise), say so instead of
+        silently showing an empty index. Nothing is moved or deleted."""
+        here = embedding_precision(self.settings)
+        if self.settings.chroma_server() is not None:
+            _warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
+                       f"machines that measure differently write different indexes; set EA_EMBEDDING__PRECISION "
+                       f"on every machine (this one measured {here})")
+        if self.collection.count():
+            return
+        names = {c.name for c in self.client.list_collections()}
+        for precision in CONCRETE:
+            if precision == here:
+                continue
+            other = self.settings.model_copy(update={"embedding": self.settings.embedding.model_copy(
+                update={"precision": precision})})
+            name = f"passages-{index_name(other)}"
+            if name in names and (n := self.client.get_collection(name).count()):
+                _warn_once(f"embedding precision 'auto' chose {here} on this machine and its index is empty, "
+                           f"but a {precision} index with {n} passages is in {self.location()}: `python -m "
+                           f"ingest` builds the {here} one (the {precision} one is kept), or set "
+                           f"EA_EMBEDDING__PRECISION={precision} to keep using it")
 
     # -- reports ---------------------------------------------------------------------
 
