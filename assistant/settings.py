@@ -302,6 +302,13 @@ class Settings(BaseSettings):
         "else ~/.cache/evidence-assistant.",
     )
     max_file_mb: float = Field(default=50.0, gt=0, description="larger files are refused.")
+    ingest_window_chunks: int = Field(
+        default=2048, gt=0,
+        description="an ingest embeds the chunks of consecutive files as one stream sorted by "
+        "length (batches pad to about their own length) in windows of whole reports holding at "
+        "least this many chunks, and writes each report once its window is embedded: larger "
+        "windows pad a little less and lose more to a kill (the next ingest redoes them).",
+    )
     ingest_lock_timeout_s: float = Field(
         default=60.0, ge=0,
         description="how long an ingest waits for another ingest of the same index to finish "

@@ -147,7 +147,7 @@ class Embedder:
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Raw (unnormalised) float32 vectors; the caller holds the lock."""
         if self.precision == "onnx-int8":
-            return self.model.encode(texts, self.batch_size)
+            return self.model.encode(texts)  # one text per run (see OnnxEncoder)
         part = self.model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False)
         return part.float().cpu().numpy()  # bf16 -> float32 before normalising
 
