@@ -58,7 +58,7 @@ class Embedder:
             from assistant.index.onnx_backend import OnnxEncoder, OnnxUnavailable
 
             try:
-                return OnnxEncoder(self.model_name, self.onnx_dir, self.tokenizer, self.max_tokens)
+                return OnnxEncoder(self.model_name, self.onnx_dir, lambda: self.tokenizer, lambda: self.max_tokens)
             except OnnxUnavailable as exc:
                 raise ModelNotFound(f"embedding precision onnx-int8 cannot run here: {exc}. Set "
                                     "EA_EMBEDDING__PRECISION to auto or float32 to use torch.") from exc

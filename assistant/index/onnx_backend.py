@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -122,7 +122,8 @@ class OnnxEncoder:
     runs of one were as fast as batches of 32 here (`python -m ingest --calibrate` times this path).
     """
 
-    def __init__(self, model_dir: str, out_dir: Path, tokenizer, max_tokens: int):
+    def __init__(self, model_dir: str, out_dir: Path, tokenizer: Callable[[], Any], max_tokens: Callable[[], int]):
+        """`tokenizer` and `max_tokens` are asked for once the model is known to be usable."""
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -133,8 +134,8 @@ class OnnxEncoder:
         options.log_severity_level = 3  # no per-session info lines
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.wanted = [i.name for i in self.session.get_inputs()]
-        self.tokenizer = tokenizer
-        self.max_tokens = max_tokens
+        self.tokenizer = tokenizer()
+        self.max_tokens = max_tokens()
 
     def encode(self, texts: Sequence[str], batch_size: int = 1) -> np.ndarray:
         enc = self.tokenizer(list(texts), truncation=True, max_length=self.max_tokens)

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.errors import InvalidRequest
+from assistant.errors import AssistantError, InvalidRequest
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -118,9 +118,15 @@ def resolve_precision(precision: str, device: str = "cpu", settings: Settings | 
         settings = get_settings()
     record = read_record(settings)
     if record is None:
+        if not Path(settings.model_dir()).is_dir():  # nothing local to measure (and nothing is downloaded)
+            return "float32"
         from assistant.index.calibrate import calibrate  # loads the models: only without a record
 
-        record = calibrate(settings)
+        try:
+            record = calibrate(settings)
+        except AssistantError as exc:  # the model does not load: embedding will say so; name it float32
+            _warn_once(f"could not measure embedding backends ({exc}); using float32")
+            return "float32"
     choice = record["choice"]
     if choice == "onnx-int8" and (why := onnx_unavailable(settings)):
         choice = fallback(record)

@@ -298,3 +298,33 @@ def test_filtered_dense_search_finds_what_chroma_finds(bundled):
             assert all(a.score >= b.score - 1e-5 for a, b in zip(ours, chroma))
             assert all(f.accepts(p) for p in ours)
     assert recalls and min(recalls) >= 0.9 and sum(recalls) / len(recalls) >= 0.98, recalls
+
+
+def test_update_with_a_report_removed_and_another_added_equals_a_fresh_build(pair, bundled, make_assistant):
+    pair.search(QUESTIONS[0])
+    other = make_assistant(index_dir=pair.settings.index_dir)  # another process: loads the snapshot from disk
+    other.store.remove_report(next(r.doc_id for r in other.reports() if r.force == "Merseyside"))
+    copy_reports(bundled, other.store, ["Lancashire", "Staffordshire"])
+    assert pair.refresh()
+    updated = pair.pipeline.corpus
+    assert updated.origin == "updated" and updated.rows is not None
+    same_corpus(updated, build_corpus(*pair.store.fetch(), pair.settings))
+    assert {p.force for p in updated.passages} == {"Cheshire", "Lancashire", "Staffordshire"}
+    # Next update from the snapshot on disk (its per-passage pieces memory-mapped), in a new process.
+    copy_reports(bundled, other.store, ["Merseyside"])
+    again = make_assistant(index_dir=pair.settings.index_dir)
+    chained = again.pipeline.corpus
+    merseyside = next(r for r in again.reports() if r.force == "Merseyside")
+    assert chained.origin == "updated" and chained.fetched == merseyside.chunks
+    same_corpus(chained, build_corpus(*again.store.fetch(), again.settings))
+    assert results(again) == results(make_assistant(index_dir=pair.settings.index_dir, use_cache=False))
+
+
+def test_changed_boilerplate_setting_rebuilds_the_pieces(pair, bundled, make_assistant):
+    pair.search(QUESTIONS[0])
+    stricter = make_assistant(index_dir=pair.settings.index_dir,
+                              retrieval=pair.settings.retrieval.model_copy(update={"boilerplate_min_chars": 10}))
+    copy_reports(bundled, stricter.store, ["Lancashire"])
+    corpus = stricter.pipeline.corpus
+    assert corpus.rows.min_chars == 10
+    same_corpus(corpus, build_corpus(*stricter.store.fetch(), stricter.settings))
