@@ -50,6 +50,10 @@ def print_info(settings: Settings, console: Console) -> None:
     record = read_record(settings) if settings.embedding.precision == "auto" else None
     console.print(f"embedding precision: {precision} (setting: {settings.embedding.precision})")
     console.print(f"index name: {index_name(settings)}")
+    others = PassageStore(settings).other_precisions()
+    if others:
+        console.print("other precisions' indexes in this store (kept; EA_EMBEDDING__PRECISION selects one): "
+                      + ", ".join(f"{p} ({n} passages)" for p, n in others))
     console.print(f"ONNX backend: {onnx_unavailable(settings) or 'available'} (export: {settings.onnx_dir()})")
     if record is None:
         console.print(f"measured figures: none (setting is not 'auto'; record file {settings.choice_file()})")

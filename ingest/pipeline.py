@@ -163,6 +163,7 @@ def ingest(
     report = IngestReport()
     # Debris of a killed ingest. Only where our lock excludes every other writer: with a
     # Chroma server, another machine's ingest may be between a report's chunks and its entry.
+    store.say_where_other_precisions_are()
     leftover = store.drop_unregistered() if settings.chroma_server() is None else 0
     if leftover:
         log.warning("removed %d chunks an interrupted ingest left without a registered report", leftover)

@@ -86,33 +86,40 @@ class PassageStore:
         )
         self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
-        if settings.embedding.precision == "auto":
-            self._say_where_other_precisions_are()
-
-    def _say_where_other_precisions_are(self) -> None:
-        """'auto' is measured per machine: when it picks a precision whose index is empty
-        while another precision's index of this store has passages (an index made before
-        the measurement, or by a machine that measured otherwise), say so instead of
-        silently showing an empty index. Nothing is moved or deleted."""
-        here = embedding_precision(self.settings)
-        if self.settings.chroma_server() is not None:
+        if settings.embedding.precision == "auto" and settings.chroma_server() is not None:
             _warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
                        f"machines that measure differently write different indexes; set EA_EMBEDDING__PRECISION "
-                       f"on every machine (this one measured {here})")
-        if self.collection.count():
-            return
+                       f"on every machine (this one measured {embedding_precision(settings)})")
+
+    def other_precisions(self) -> list[tuple[str, int]]:
+        """(precision, passages) of this store's indexes of the same model and chunking at
+        other precisions that hold passages. Read only when asked (by an ingest, under its
+        lock, and `python -m ingest --info`): opening a store reads nothing, since an embedded
+        Chroma opened mid-write by another process keeps a stale view."""
+        here = embedding_precision(self.settings)
         names = {c.name for c in self.client.list_collections()}
+        found = []
         for precision in CONCRETE:
-            if precision == here:
-                continue
             other = self.settings.model_copy(update={"embedding": self.settings.embedding.model_copy(
                 update={"precision": precision})})
             name = f"passages-{index_name(other)}"
-            if name in names and (n := self.client.get_collection(name).count()):
-                _warn_once(f"embedding precision 'auto' chose {here} on this machine and its index is empty, "
-                           f"but a {precision} index with {n} passages is in {self.location()}: `python -m "
-                           f"ingest` builds the {here} one (the {precision} one is kept), or set "
-                           f"EA_EMBEDDING__PRECISION={precision} to keep using it")
+            if precision != here and name in names and (n := self.client.get_collection(name).count()):
+                found.append((precision, n))
+        return found
+
+    def say_where_other_precisions_are(self) -> None:
+        """'auto' is measured per machine: when it picks a precision whose index is empty
+        while another precision's index of this store has passages (made before the
+        measurement, or by a machine that measured otherwise), say so instead of silently
+        starting an empty index. Nothing is moved or deleted."""
+        if self.settings.embedding.precision != "auto" or self.count():
+            return
+        here = embedding_precision(self.settings)
+        for precision, n in self.other_precisions():
+            _warn_once(f"embedding precision 'auto' chose {here} on this machine and its index is empty, "
+                       f"but a {precision} index with {n} passages is in {self.location()}: this ingest builds "
+                       f"the {here} one (the {precision} one is kept), or set EA_EMBEDDING__PRECISION={precision} "
+                       "to keep using it")
 
     # -- reports ---------------------------------------------------------------------
 

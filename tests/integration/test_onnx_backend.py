@@ -82,7 +82,9 @@ def test_store_says_where_another_precisions_index_is(settings, tmp_path, caplog
     s.choice_file().parent.mkdir(parents=True)
     s.choice_file().write_text(json.dumps({"format": 1, "choice": "float32", "model": s.model_dir(),
                                            "candidates": {}, "unavailable": {}}))
-    with caplog.at_level(logging.WARNING):
-        store = PassageStore(s)  # 'auto' = float32 here: its index is empty, the bfloat16 one is not
+    store = PassageStore(s)  # 'auto' = float32 here: its index is empty, the bfloat16 one is not
     assert store.name == index_name(pin("float32")) and store.count() == 0
+    assert store.other_precisions() == [("bfloat16", info.chunks)]
+    with caplog.at_level(logging.WARNING):
+        store.say_where_other_precisions_are()  # what an ingest does first
     assert "a bfloat16 index with" in caplog.text and "EA_EMBEDDING__PRECISION=bfloat16" in caplog.text
