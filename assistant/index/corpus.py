@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 # proximity, glossary, boilerplate, frequencies, the passage fields), changes: every older
 # snapshot is then rebuilt. An explicit number, not a hash of source files, so moving or
 # reformatting a module changes nothing.
-VERSION = 5
+VERSION = 6
 _ROW_FIELDS = [f.name for f in fields(Passage) if f.name != "score"]
 Registry = dict[str, tuple[str, int]]  # doc_id -> (sha256, chunks)
 
@@ -244,6 +244,7 @@ def _save(corpus: Corpus, folder: Path) -> None:
 def _save_rows(rows: RowState, folder: Path) -> None:
     folder.mkdir()
     for name, array in (("token_offsets", rows.tokens.offsets), ("token_ids", rows.tokens.ids),
+                        ("token_tf", rows.tokens.tf), ("token_lengths", rows.tokens.lengths),
                         ("sentence_offsets", rows.sentence_offsets), ("sentence_keys", rows.sentence_keys)):
         np.save(folder / f"{name}.npy", array)
     (folder / "rows.json").write_text(json.dumps({
@@ -256,10 +257,12 @@ def _load_rows(folder: Path, n: int) -> RowState | None:
         return None
     meta = json.loads((folder / "rows.json").read_text())
     arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
-              for name in ("token_offsets", "token_ids", "sentence_offsets", "sentence_keys")}
+              for name in ("token_offsets", "token_ids", "token_tf", "token_lengths", "sentence_offsets",
+                           "sentence_keys")}
     if len(arrays["token_offsets"]) != n + 1 or len(arrays["sentence_offsets"]) != n + 1 or len(meta["definitions"]) != n:
         raise ValueError(f"per-passage pieces do not cover the {n} passages")
-    tokens = Tokens(meta["vocab"], arrays["token_offsets"], arrays["token_ids"])
+    tokens = Tokens(meta["vocab"], arrays["token_offsets"], arrays["token_ids"], arrays["token_tf"],
+                    arrays["token_lengths"])
     definitions = [[(a, e) for a, e in found] for found in meta["definitions"]]
     return RowState(tokens, arrays["sentence_offsets"], arrays["sentence_keys"], definitions,
                     Counter(meta["word_rows"]), meta["min_chars"])

@@ -34,8 +34,8 @@ def bm25_index(passages: list[Passage]):
 def _glossary(rows: RowState) -> Glossary:
     glossary = Glossary(words=rows.word_rows)
     for found in rows.definitions:  # in row order: expansion order follows first definition
-        for acronym, expansion in found:
-            glossary.add(acronym, expansion)
+        for key, form in found:
+            glossary.long[key].add(form)
     return glossary
 
 

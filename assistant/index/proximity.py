@@ -47,10 +47,18 @@ def word_pairs(text: str) -> set[tuple[str, str]]:
 
 
 def gather_rows(offsets: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The CSR array made of the given rows, in that order: (offsets, values)."""
-    flat, _ = _segments(offsets, rows)
+    """The CSR array made of the given rows, in that order: (offsets, values). Runs of
+    consecutive rows are copied as one slice (an update keeps long runs of old rows)."""
+    rows = np.asarray(rows, dtype=np.int64)
     lengths = offsets[rows + 1] - offsets[rows]
-    return np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), values[flat]
+    out_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    if not len(rows):
+        return out_offsets, values[:0]
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [len(rows)]])
+    pieces = [values[offsets[rows[a]]:offsets[rows[b - 1] + 1]] for a, b in zip(starts.tolist(), ends.tolist())]
+    return out_offsets, np.concatenate(pieces)
 
 
 def merge_rows(old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray],
@@ -130,6 +138,24 @@ class Proximity:
         self.df = np.bincount(self.seen, minlength=len(self.vocab))
         self.pair_keys, self.pair_df = np.unique(self.pairs, return_counts=True)
 
+    def _recount(self, before: Proximity, removed: np.ndarray, added: np.ndarray) -> None:
+        """Document frequencies from `before`'s, less the pairs of removed rows, plus the
+        new rows' (a sort of the changed pairs only, not of all)."""
+        self.df = np.bincount(self.seen, minlength=len(self.vocab))
+        delta_keys, delta_inverse = np.unique(np.concatenate([removed, added]), return_inverse=True)
+        delta = np.bincount(delta_inverse, weights=np.r_[-np.ones(len(removed)), np.ones(len(added))],
+                            minlength=len(delta_keys)).astype(np.int64)
+        keys, counts = np.asarray(before.pair_keys), np.asarray(before.pair_df).astype(np.int64)
+        at = np.searchsorted(keys, delta_keys)
+        known = (at < len(keys)) & (keys[np.minimum(at, len(keys) - 1)] == delta_keys) if len(keys) else \
+            np.zeros(len(delta_keys), dtype=bool)
+        counts = counts.copy()
+        counts[at[known]] += delta[known]
+        keys = np.insert(keys, at[~known], delta_keys[~known])
+        counts = np.insert(counts, at[~known], delta[~known])
+        keep = counts > 0
+        self.pair_keys, self.pair_df = keys[keep], counts[keep]
+
     def update(self, prev_index: np.ndarray, new: Iterable[Passage]) -> Proximity:
         """The arrays of a corpus whose row i is this one's row prev_index[i] or, where that is
         -1, the next of `new` (in order): only the new passages are tokenised."""
@@ -146,7 +172,10 @@ class Proximity:
         out.seen_offsets, out.seen = merge_rows((self.seen_offsets, self.seen), (part.seen_offsets, part.seen),
                                                 prev_index)
         out.n = len(out.pair_offsets) - 1
-        out._count()
+        kept = np.zeros(self.n, dtype=bool)
+        kept[prev_index[prev_index >= 0]] = True
+        _, removed = gather_rows(self.pair_offsets, self.pairs, np.flatnonzero(~kept))
+        out._recount(self, removed, part.pairs)
         return out
 
     _ARRAYS = ("pairs", "pair_offsets", "words", "word_sentence", "word_offsets", "seen", "seen_offsets", "df",

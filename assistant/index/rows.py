@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.index.bm25 import Tokens
-from assistant.index.glossary import definitions, lower_words
+from assistant.index.glossary import lower_words, normalised_definitions
 from assistant.index.proximity import merge_rows
 from assistant.records import Passage
 from assistant.text import sentences, terms
@@ -67,7 +67,7 @@ class RowState:
     tokens: Tokens  # BM25 token ids
     sentence_offsets: np.ndarray
     sentence_keys: np.ndarray
-    definitions: list[list[tuple[str, str]]]  # glossary definitions found in each passage
+    definitions: list[list[tuple[str, str]]]  # glossary (key, long form) defined in each passage
     word_rows: Counter[str]  # passages writing each lowercase word (the glossary's ordinary words)
     min_chars: int  # boilerplate_min_chars the sentence keys were made with
 
@@ -79,13 +79,18 @@ class RowState:
         words: Counter[str] = Counter()
         for p in passages:
             words.update(lower_words(p.text))
-        return cls(tokens, offsets, keys, [definitions(p.text) for p in passages], words, min_chars)
+        return cls(tokens, offsets, keys, [normalised_definitions(p.text) for p in passages], words, min_chars)
 
     def update(self, prev_index: np.ndarray, removed: list[Passage], new: list[Passage]) -> RowState:
         """Row i is this state's row prev_index[i], or (where -1) the next of `new`."""
         part = RowState.of(new, self.min_chars, self)
-        tokens = Tokens(part.tokens.vocab, *merge_rows((self.tokens.offsets, self.tokens.ids),
-                                                       (part.tokens.offsets, part.tokens.ids), prev_index))
+        offsets, ids = merge_rows((self.tokens.offsets, self.tokens.ids), (part.tokens.offsets, part.tokens.ids),
+                                  prev_index)
+        _, tf = merge_rows((self.tokens.offsets, self.tokens.tf), (part.tokens.offsets, part.tokens.tf), prev_index)
+        lengths = np.concatenate([self.tokens.lengths, part.tokens.lengths])
+        fresh_rows = np.asarray(prev_index).copy()
+        fresh_rows[fresh_rows < 0] = len(self.tokens.lengths) + np.arange(int((fresh_rows < 0).sum()))
+        tokens = Tokens(part.tokens.vocab, offsets, ids, tf, lengths[fresh_rows])
         offsets, keys = merge_rows((self.sentence_offsets, self.sentence_keys),
                                    (part.sentence_offsets, part.sentence_keys), prev_index)
         fresh = iter(part.definitions)

@@ -67,5 +67,8 @@ def test_tokens_of_new_rows_extend_the_vocabulary_and_rows_merge_in_order() -> N
     more = first.tokenize(["children in custody", "new words here"])
     assert more.vocab[: len(first.vocab)] == first.vocab  # old ids kept
     offsets, ids = merge_rows((first.offsets, first.ids), (more.offsets, more.ids), np.array([1, -1, 0, -1]))
-    rows = [[more.vocab[i] for i in ids[offsets[r]:offsets[r + 1]]] for r in range(4)]
-    assert rows == [["miss", "children"], ["children", "custodi"], ["custodi", "staff"], ["new", "word", "here"]]
+    rows = [{more.vocab[i] for i in ids[offsets[r]:offsets[r + 1]]} for r in range(4)]
+    assert rows == [{"miss", "children"}, {"children", "custodi"}, {"custodi", "staff"}, {"new", "word", "here"}]
+    repeated = bm25.Tokens.empty().tokenize(["custody custody staff"])
+    assert dict(zip((repeated.vocab[i] for i in repeated.ids), repeated.tf.tolist())) == {"custodi": 2, "staff": 1}
+    assert repeated.lengths.tolist() == [3]
