@@ -13,7 +13,8 @@ index is on a server (each machine keeps its own copy, rebuilt from the server's
                             passages.json, vectors.npy and bm25/ (memory-mapped on load),
                             derived.json (glossary, boilerplate shares, document frequencies),
                             proximity/ (word pairs and sentence words, memory-mapped),
-                            rows/ (per-passage BM25 token ids and sentence keys)
+                            rows/ (per-passage BM25 term counts, sentence keys, glossary
+                            definitions: what an update reuses, see rows.py)
         words.npz           word vectors for the topic check, grown as new words appear
 
 The fingerprint hashes the registry (doc_id, sha256 and chunk count of every report), the
