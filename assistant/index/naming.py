@@ -12,8 +12,9 @@ from assistant.settings import CHUNKER_VERSION, PACKAGED_MODEL, Settings
 
 
 def embedding_precision(settings: Settings) -> str:
-    """The precision the embedder runs at, with 'auto' resolved for this machine."""
-    return resolve_precision(settings.embedding.precision, settings.embedding.device)
+    """The precision the embedder runs at, with 'auto' resolved for this machine (read from
+    its record: cheap, no model loaded, once measured)."""
+    return resolve_precision(settings.embedding.precision, settings.embedding.device, settings)
 
 
 def index_name(settings: Settings) -> str:
@@ -24,7 +25,7 @@ def index_name(settings: Settings) -> str:
         "chunker": CHUNKER_VERSION,
     }
     precision = embedding_precision(settings)
-    if precision != "float32":  # float32 indexes keep their older names
+    if precision != "float32":  # float32 indexes keep their older names, bfloat16 and int8 theirs
         shape["precision"] = precision
     digest = hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()
     return f"{settings.model_label()}-{digest[:10]}"

@@ -16,7 +16,9 @@ Pairs never cross punctuation: "Cheshire, Lancashire" is a list, not a phrase.
 Storage is flat numpy arrays (word ids, pair codes, offsets per passage), about 2 kB a
 passage; Python sets of strings took 22 kB, too much for a corpus of many reports. Building
 them tokenises every passage (~20 s at 1,000 reports), so the corpus cache keeps them
-(`save` / `load`, memory-mapped) with the rest of the derived state.
+(`save` / `load`, memory-mapped) with the rest of the derived state, and `update` tokenises
+only new passages: word ids only ever grow (a word of a removed report keeps its id, with
+df 0), so the rows of other passages are reused as they are.
 """
 
 from __future__ import annotations
@@ -44,6 +46,35 @@ def word_pairs(text: str) -> set[tuple[str, str]]:
     return out
 
 
+def gather_rows(offsets: np.ndarray, values: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CSR array made of the given rows, in that order: (offsets, values). Runs of
+    consecutive rows are copied as one slice (an update keeps long runs of old rows)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    lengths = offsets[rows + 1] - offsets[rows]
+    out_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    if not len(rows):
+        return out_offsets, values[:0]
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts = np.concatenate([[0], breaks])
+    ends = np.concatenate([breaks, [len(rows)]])
+    pieces = [values[offsets[rows[a]]:offsets[rows[b - 1] + 1]] for a, b in zip(starts.tolist(), ends.tolist())]
+    return out_offsets, np.concatenate(pieces)
+
+
+def merge_rows(old: tuple[np.ndarray, np.ndarray], new: tuple[np.ndarray, np.ndarray],
+               prev_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of two CSR arrays interleaved: row i is old row prev_index[i], or (where that is
+    -1) the next row of `new`, in order."""
+    (old_off, old_val), (new_off, new_val) = old, new
+    n_old = len(old_off) - 1
+    offsets = np.concatenate([old_off, new_off[1:] + old_off[-1]])
+    values = np.concatenate([np.asarray(old_val), np.asarray(new_val).astype(old_val.dtype)])
+    rows = np.asarray(prev_index, dtype=np.int64).copy()
+    fresh = rows < 0
+    rows[fresh] = n_old + np.arange(int(fresh.sum()))
+    return gather_rows(offsets, values, rows)
+
+
 def _segments(offsets: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Flat positions of the given rows' slices of a CSR array, and the row (0..) of each."""
     starts, lengths = offsets[rows], offsets[rows + 1] - offsets[rows]
@@ -68,15 +99,16 @@ def _matches(offsets: np.ndarray, entries: np.ndarray, rows: np.ndarray,
 class Proximity:
     """Per-passage word pairs and sentence words, with their document frequencies."""
 
-    def __init__(self, passages: Iterable[Passage]):
-        self.vocab: dict[str, int] = {}
+    def __init__(self, passages: Iterable[Passage], vocab: dict[str, int] | None = None, first_sentence: int = 0):
+        self.vocab: dict[str, int] = dict(vocab or {})
         pairs: list[int] = []
         pair_offsets = [0]
         words: list[int] = []  # each sentence's distinct word ids, sentence after sentence
         word_sentence: list[int] = []  # the (corpus-wide) sentence number of each entry in `words`
         word_offsets = [0]
         seen: list[int] = []  # each passage's distinct word ids, for document frequency
-        n_sentences = 0
+        seen_offsets = [0]
+        n_sentences = first_sentence
         for p in passages:
             passage_pairs: set[int] = set()
             for clause in _CLAUSE.split(f"{p.section}\n{p.text}"):
@@ -90,17 +122,64 @@ class Proximity:
                 word_sentence += [n_sentences] * len(distinct)
                 n_sentences += 1
             word_offsets.append(len(words))
-            seen += set(self._ids(f"{p.section} {p.text}"))
+            seen += sorted(set(self._ids(f"{p.section} {p.text}")))
+            seen_offsets.append(len(seen))
         self.n = len(pair_offsets) - 1
         self.pairs = np.array(pairs, dtype=np.int64)
         self.pair_offsets = np.array(pair_offsets, dtype=np.int64)
         self.words = np.array(words, dtype=np.int32)
         self.word_sentence = np.array(word_sentence, dtype=np.int32)
         self.word_offsets = np.array(word_offsets, dtype=np.int64)
-        self.df = np.bincount(np.array(seen, dtype=np.int64), minlength=len(self.vocab))
+        self.seen = np.array(seen, dtype=np.int32)
+        self.seen_offsets = np.array(seen_offsets, dtype=np.int64)
+        self._count()
+
+    def _count(self) -> None:
+        self.df = np.bincount(self.seen, minlength=len(self.vocab))
         self.pair_keys, self.pair_df = np.unique(self.pairs, return_counts=True)
 
-    _ARRAYS = ("pairs", "pair_offsets", "words", "word_sentence", "word_offsets", "df", "pair_keys", "pair_df")
+    def _recount(self, before: Proximity, removed: np.ndarray, added: np.ndarray) -> None:
+        """Document frequencies from `before`'s, less the pairs of removed rows, plus the
+        new rows' (a sort of the changed pairs only, not of all)."""
+        self.df = np.bincount(self.seen, minlength=len(self.vocab))
+        delta_keys, delta_inverse = np.unique(np.concatenate([removed, added]), return_inverse=True)
+        delta = np.bincount(delta_inverse, weights=np.r_[-np.ones(len(removed)), np.ones(len(added))],
+                            minlength=len(delta_keys)).astype(np.int64)
+        keys, counts = np.asarray(before.pair_keys), np.asarray(before.pair_df).astype(np.int64)
+        at = np.searchsorted(keys, delta_keys)
+        known = (at < len(keys)) & (keys[np.minimum(at, len(keys) - 1)] == delta_keys) if len(keys) else \
+            np.zeros(len(delta_keys), dtype=bool)
+        counts = counts.copy()
+        counts[at[known]] += delta[known]
+        keys = np.insert(keys, at[~known], delta_keys[~known])
+        counts = np.insert(counts, at[~known], delta[~known])
+        keep = counts > 0
+        self.pair_keys, self.pair_df = keys[keep], counts[keep]
+
+    def update(self, prev_index: np.ndarray, new: Iterable[Passage]) -> Proximity:
+        """The arrays of a corpus whose row i is this one's row prev_index[i] or, where that is
+        -1, the next of `new` (in order): only the new passages are tokenised."""
+        first = int(self.word_sentence.max(initial=-1)) + 1  # sentence numbers only need to be distinct
+        part = Proximity(new, self.vocab, first)
+        out = Proximity.__new__(Proximity)
+        out.vocab = part.vocab
+        out.pair_offsets, out.pairs = merge_rows((self.pair_offsets, self.pairs), (part.pair_offsets, part.pairs),
+                                                 prev_index)
+        out.word_offsets, out.words = merge_rows((self.word_offsets, self.words), (part.word_offsets, part.words),
+                                                 prev_index)
+        _, out.word_sentence = merge_rows((self.word_offsets, self.word_sentence),
+                                          (part.word_offsets, part.word_sentence), prev_index)
+        out.seen_offsets, out.seen = merge_rows((self.seen_offsets, self.seen), (part.seen_offsets, part.seen),
+                                                prev_index)
+        out.n = len(out.pair_offsets) - 1
+        kept = np.zeros(self.n, dtype=bool)
+        kept[prev_index[prev_index >= 0]] = True
+        _, removed = gather_rows(self.pair_offsets, self.pairs, np.flatnonzero(~kept))
+        out._recount(self, removed, part.pairs)
+        return out
+
+    _ARRAYS = ("pairs", "pair_offsets", "words", "word_sentence", "word_offsets", "seen", "seen_offsets", "df",
+               "pair_keys", "pair_df")
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ looking "changed" and the next ingest redoes it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Iterator
@@ -25,10 +26,13 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import StoreUnavailable
-from assistant.index.naming import index_name
+from assistant.index.naming import embedding_precision, index_name
+from assistant.index.precision import CONCRETE
 from assistant.records import Passage, ReportInfo
 from assistant.settings import Settings
 
+log = logging.getLogger(__name__)
+_warned: set[str] = set()
 _PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
 
 
@@ -64,6 +68,12 @@ def _connect(settings: Settings) -> ClientAPI:
         ) from exc
 
 
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
+
+
 class PassageStore:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -76,6 +86,40 @@ class PassageStore:
         )
         self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        if settings.embedding.precision == "auto" and settings.chroma_server() is not None:
+            _warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
+                       f"machines that measure differently write different indexes; set EA_EMBEDDING__PRECISION "
+                       f"on every machine (this one measured {embedding_precision(settings)})")
+
+    def other_precisions(self) -> list[tuple[str, int]]:
+        """(precision, passages) of this store's indexes of the same model and chunking at
+        other precisions that hold passages. Read only when asked (by an ingest, under its
+        lock, and `python -m ingest --info`): opening a store reads nothing, since an embedded
+        Chroma opened mid-write by another process keeps a stale view."""
+        here = embedding_precision(self.settings)
+        names = {c.name for c in self.client.list_collections()}
+        found = []
+        for precision in CONCRETE:
+            other = self.settings.model_copy(update={"embedding": self.settings.embedding.model_copy(
+                update={"precision": precision})})
+            name = f"passages-{index_name(other)}"
+            if precision != here and name in names and (n := self.client.get_collection(name).count()):
+                found.append((precision, n))
+        return found
+
+    def say_where_other_precisions_are(self) -> None:
+        """'auto' is measured per machine: when it picks a precision whose index is empty
+        while another precision's index of this store has passages (made before the
+        measurement, or by a machine that measured otherwise), say so instead of silently
+        starting an empty index. Nothing is moved or deleted."""
+        if self.settings.embedding.precision != "auto" or self.count():
+            return
+        here = embedding_precision(self.settings)
+        for precision, n in self.other_precisions():
+            _warn_once(f"embedding precision 'auto' chose {here} on this machine and its index is empty, "
+                       f"but a {precision} index with {n} passages is in {self.location()}: this ingest builds "
+                       f"the {here} one (the {precision} one is kept), or set EA_EMBEDDING__PRECISION={precision} "
+                       "to keep using it")
 
     # -- reports ---------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 from assistant.settings import REPO_ROOT
+from assistant.index.precision import onnx_unavailable
 from eval.bench.ingest import main
 
 pytestmark = pytest.mark.slow  # subprocesses, servers, kills: seconds per test
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.slow  # subprocesses, servers, kills: seconds per test
 REPORT = REPO_ROOT / "data" / "reports" / "merseyside-2019-post-inspection-review.txt"
 
 
-def test_bench_ingest_one_file(tmp_path: Path, embedder, make_assistant) -> None:
+def test_bench_ingest_one_file(tmp_path: Path, embedder, make_assistant, settings) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(REPORT, corpus / REPORT.name)
@@ -28,6 +29,9 @@ def test_bench_ingest_one_file(tmp_path: Path, embedder, make_assistant) -> None
     pipelines = result["pipelines"]
     assert {"ours", "llama_index", "llama_index_fit"} <= set(pipelines)
     assert ("ours_float32" in pipelines) == (embedder.precision != "float32")
+    onnx_row = embedder.precision != "onnx-int8" and onnx_unavailable(settings) is None
+    assert ("ours_onnx-int8" in pipelines) == onnx_row
+    assert set(result["ratios_over_llama_fit"]) == {n for n in pipelines if n.startswith("ours")}
     window = embedder.max_tokens - embedder.special_tokens
     for figures in pipelines.values():
         assert figures["files"] == 1

@@ -58,17 +58,43 @@ def same_up_to_ties(ours: list[tuple[str, float]], reference: list[tuple[str, fl
             assert {p for p, s in ours if s == score} == {p for p, s in reference if s == score}
 
 
+def proximity_in_words(p) -> tuple:
+    """The proximity arrays with word ids replaced by words (an update keeps the ids a word
+    had, so they may differ from a fresh build's), and without words of df 0."""
+    words = list(p.vocab)
+    pairs = [{(words[c >> 32], words[c & 0xFFFFFFFF]) for c in p.pairs[p.pair_offsets[i]:p.pair_offsets[i + 1]].tolist()}
+             for i in range(p.n)]
+    sentences = []
+    for i in range(p.n):
+        ids = p.words[p.word_offsets[i]:p.word_offsets[i + 1]].tolist()
+        numbers = p.word_sentence[p.word_offsets[i]:p.word_offsets[i + 1]].tolist()
+        grouped: dict[int, set] = {}
+        for word, number in zip(ids, numbers):
+            grouped.setdefault(number, set()).add(words[word])
+        sentences.append([grouped[k] for k in sorted(grouped)])
+    df = {words[i]: int(n) for i, n in enumerate(p.df) if n}
+    pair_df = {(words[c >> 32], words[c & 0xFFFFFFFF]): int(n) for c, n in zip(p.pair_keys.tolist(), p.pair_df)}
+    return p.n, pairs, sentences, df, pair_df
+
+
 def same_corpus(x: Corpus, y: Corpus) -> None:
+    """Equal derived state: identical passages, vectors, boilerplate, frequencies, glossary,
+    BM25 scores and proximity content; proximity scores equal to float rounding (word ids,
+    hence summing order, may differ after an update), ranking the same."""
     assert x.passages == y.passages
     assert np.array_equal(np.asarray(x.vectors), np.asarray(y.vectors))
     assert x.boilerplate == y.boilerplate and x.df == y.df
-    assert list(x.glossary.long.items()) == list(y.glossary.long.items())
-    assert x.proximity.vocab == y.proximity.vocab
-    for name in x.proximity._ARRAYS:
-        assert np.array_equal(getattr(x.proximity, name), getattr(y.proximity, name)), name
-    for q in QUESTIONS:  # the BM25 indexes score every passage alike (token ids may differ)
+    assert list(x.glossary.long.items()) == list(y.glossary.long.items()) and x.glossary.words == y.glossary.words
+    assert proximity_in_words(x.proximity) == proximity_in_words(y.proximity)
+    every = list(range(len(x.passages)))
+    for q in QUESTIONS + ["Tasers", "MASH referrals strategy meetings"]:
+        # The BM25 indexes score every passage alike (token ids may differ).
         words = bm25s.tokenization.convert_tokenized_to_string_list(bm25s.tokenize(q, stopwords="en", show_progress=False))[0]
         assert np.array_equal(x.bm25.get_scores(words), y.bm25.get_scores(words))
+        px, py = np.array(x.proximity.scores(q, every)), np.array(y.proximity.scores(q, every))
+        assert np.allclose(px, py, rtol=1e-12, atol=1e-15)
+        for column in range(2):
+            assert np.array_equal(np.argsort(-px[:, column], kind="stable"), np.argsort(-py[:, column], kind="stable"))
 
 
 @pytest.fixture
@@ -150,14 +176,14 @@ def test_missing_files_are_rebuilt_too(pair, make_assistant):
 def test_state_read_during_an_ingest_is_served_but_not_cached(pair, bundled):
     cache = CorpusCache.for_store(pair.settings)
 
-    def build_while_another_ingest_writes(passages, vectors):
+    def build_while_another_ingest_writes(passages, vectors, previous, prev_index):
         copy_reports(bundled, pair.store, ["Lancashire"])  # lands between the two registry reads
-        return build_corpus(passages, vectors, pair.settings)
+        return build_corpus(passages, vectors, pair.settings, previous, prev_index)
 
     corpus = load_or_build(pair.store, cache, build_while_another_ingest_writes)
     assert {p.force for p in corpus.passages} == {"Cheshire", "Merseyside"}
     assert not snapshots(pair)
-    settled = load_or_build(pair.store, cache, lambda p, v: build_corpus(p, v, pair.settings))
+    settled = load_or_build(pair.store, cache, lambda p, v, *_: build_corpus(p, v, pair.settings))
     assert {p.force for p in settled.passages} == {"Cheshire", "Merseyside", "Lancashire"}
     assert len(snapshots(pair)) == 1
 
@@ -272,3 +298,33 @@ def test_filtered_dense_search_finds_what_chroma_finds(bundled):
             assert all(a.score >= b.score - 1e-5 for a, b in zip(ours, chroma))
             assert all(f.accepts(p) for p in ours)
     assert recalls and min(recalls) >= 0.9 and sum(recalls) / len(recalls) >= 0.98, recalls
+
+
+def test_update_with_a_report_removed_and_another_added_equals_a_fresh_build(pair, bundled, make_assistant):
+    pair.search(QUESTIONS[0])
+    other = make_assistant(index_dir=pair.settings.index_dir)  # another process: loads the snapshot from disk
+    other.store.remove_report(next(r.doc_id for r in other.reports() if r.force == "Merseyside"))
+    copy_reports(bundled, other.store, ["Lancashire", "Staffordshire"])
+    assert pair.refresh()
+    updated = pair.pipeline.corpus
+    assert updated.origin == "updated" and updated.rows is not None
+    same_corpus(updated, build_corpus(*pair.store.fetch(), pair.settings))
+    assert {p.force for p in updated.passages} == {"Cheshire", "Lancashire", "Staffordshire"}
+    # Next update from the snapshot on disk (its per-passage pieces memory-mapped), in a new process.
+    copy_reports(bundled, other.store, ["Merseyside"])
+    again = make_assistant(index_dir=pair.settings.index_dir)
+    chained = again.pipeline.corpus
+    merseyside = next(r for r in again.reports() if r.force == "Merseyside")
+    assert chained.origin == "updated" and chained.fetched == merseyside.chunks
+    same_corpus(chained, build_corpus(*again.store.fetch(), again.settings))
+    assert results(again) == results(make_assistant(index_dir=pair.settings.index_dir, use_cache=False))
+
+
+def test_changed_boilerplate_setting_rebuilds_the_pieces(pair, bundled, make_assistant):
+    pair.search(QUESTIONS[0])
+    stricter = make_assistant(index_dir=pair.settings.index_dir,
+                              retrieval=pair.settings.retrieval.model_copy(update={"boilerplate_min_chars": 10}))
+    copy_reports(bundled, stricter.store, ["Lancashire"])
+    corpus = stricter.pipeline.corpus
+    assert corpus.rows.min_chars == 10
+    same_corpus(corpus, build_corpus(*stricter.store.fetch(), stricter.settings))
