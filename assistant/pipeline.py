@@ -67,11 +67,11 @@ class Pipeline:
         return self.answerer.answer_stream(query, passages, mode, self.evidence(query, passages))
 
     def case_studies(self, query: Query) -> list[CaseStudy]:
-        return case_studies(query, self.retriever, self.store, self.answerer.picker, self.settings)
+        return case_studies(query, self.retriever, self.answerer.composer, self.settings)
 
     def compare(self, query: Query, reports: list[ReportInfo]) -> Comparison:
-        return compare(query, self.retriever, self.answerer.picker, self.answerer.topics, reports,
-                       self.forces, self.settings)
+        return compare(query, self.retriever, self.answerer.composer, self.answerer.picker, self.answerer.topics,
+                       reports, self.forces, self.settings)
 
     def warm_up(self, embed: Callable[[str], np.ndarray]) -> None:
         """Run a few queries (torch's first calls are slow) and load the topic vocabulary."""

@@ -360,7 +360,23 @@ class FindingsSettings(BaseModel):
         default=1, gt=0, description="case-study chunks searched per case study wanted (several chunks make one case)."
     )
     per_force_passages: int = Field(default=6, gt=0, description="passages searched per force in a comparison.")
-    sentences_per_force: int = Field(default=2, gt=0, description="key sentences per force in a comparison.")
+    sentences_per_force: int = Field(
+        default=2, gt=0, description="quotes per force in a comparison (whole sentences or lists, with what they "
+        "point back to).")
+    case_floor: float = Field(
+        default=0.5, ge=0, le=1,
+        description="a case study is listed when it holds this share of the topic's (idf-weighted) words, an "
+        "acronym and its long form counting as one; a topic that names a theme (assistant/text/themes.py) "
+        "lists the cases about that theme.")
+    case_focus_weight: float = Field(
+        default=1.0, ge=0,
+        description="ranking weight of how much of a case is about the topic (its topic words and theme cues "
+        "per square root of its length, title counted twice).")
+    case_search_weight: float = Field(
+        default=0.3, ge=0, description="ranking weight of search's score for the case's best chunk (0 when not retrieved).")
+    date_spread_years: int = Field(
+        default=3, ge=0,
+        description="a comparison whose reports' years span at least this many years says so above the table.")
 
 
 class AppSettings(BaseModel):
