@@ -123,4 +123,6 @@ def test_case_study_titles_come_from_their_headings():
     root = case_root("7. Investigation > Delays > Case study: delays in an online case > Police response")
     assert root == "7. Investigation > Delays > Case study: delays in an online case"
     assert case_title(root) == "Delays in an online case"
-    assert case_title("5. Initial contact > Missing children are found quickly > Case study") == "Missing children are found quickly"
+    # An untitled case is named by its opening words at ingest, never by the heading above it.
+    assert case_title("5. Initial contact > Missing children are found quickly > Case study: a girl was reported "
+                      "missing from home") == "A girl was reported missing from home"
