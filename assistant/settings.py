@@ -379,6 +379,31 @@ class FindingsSettings(BaseModel):
         description="a comparison whose reports' years span at least this many years says so above the table.")
 
 
+class Example(BaseModel):
+    """An example on the app's first screen: clicking it runs it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    who: Literal["researcher", "trainer", "evaluator"] = Field(description="the kind of user it is for.")
+    text: str = Field(description="what the button says (and, on the Ask page, the question asked).")
+    page: Literal["ask", "cases", "compare"] = Field(
+        default="ask", description="where it runs: a question, a case-study topic or a comparison theme.")
+    query: str = Field(default="", description="the topic or theme searched on the cases or compare page.")
+
+
+# Generic to child-protection inspections (no bundled report named): they run on any collection.
+DEFAULT_EXAMPLES = [
+    Example(who="researcher", text="How do forces respond to children who go missing from home?"),
+    Example(who="researcher", text="Compare forces on managing registered sex offenders", page="compare",
+            query="management of registered sex offenders"),
+    Example(who="trainer", text="Case studies on child sexual exploitation", page="cases",
+            query="child sexual exploitation"),
+    Example(who="trainer", text="Give me an example of police protection powers being used"),
+    Example(who="evaluator", text="How long did children in custody wait for an appropriate adult?"),
+    Example(who="evaluator", text="What did inspectors find about cryptocurrency fraud?"),
+]
+
+
 class AppSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -396,6 +421,16 @@ class AppSettings(BaseModel):
     export_dir: Path = Field(
         default=Path(tempfile.gettempdir()) / "evidence-assistant-exports",
         description="where Markdown / CSV exports are written before download.",
+    )
+    mcp_server: bool = Field(
+        default=False,
+        description="also serve the API (search, ask, case studies, comparison, recommendations) as MCP tools at "
+        "/gradio_api/mcp/ (streamable HTTP). Off by default. Same address rules as the app; with a username and "
+        "password set, MCP requests must send them as HTTP basic auth.",
+    )
+    examples: list[Example] = Field(
+        default_factory=lambda: list(DEFAULT_EXAMPLES),
+        description="the first screen's examples (4-6 read best), for researchers, trainers and evaluators.",
     )
 
 
