@@ -10,6 +10,8 @@ into the app over HTTP without the caller's login, which an app with a password 
 
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 
 from assistant import Assistant
@@ -31,6 +33,11 @@ def form_filters(forces=None, report_types=None, areas=None, year_from=None, yea
     """The filters of a form or an API call, as one value."""
     return Filters.build(forces or None, report_types or None, areas or None, years_span(year_from, year_to),
                          bool(case_studies), bool(recommendations))
+
+
+def plain(value):
+    """Plain JSON values (scores are numpy floats): what the API and MCP tools return."""
+    return json.loads(json.dumps(value, default=float))
 
 
 class Endpoints:
@@ -82,7 +89,7 @@ class Endpoints:
         filters = self._call(form_filters, forces, report_types, areas, year_from, year_to, case_studies,
                              recommendations)
         answer = self._call(self.a.ask, question, mode=mode, k=k, filters=filters, history=history or None)
-        return answer.to_dict()
+        return plain(answer.to_dict())
 
     def search(
         self,
@@ -115,7 +122,7 @@ class Endpoints:
         filters = self._call(form_filters, forces, report_types, areas, year_from, year_to, case_studies,
                              recommendations)
         passages = self._call(self.a.search, question, k=k, filters=filters)
-        return [p.to_dict() for p in passages]
+        return plain([p.to_dict() for p in passages])
 
     def case_studies(self, topic: str, k: int = 10, forces: list[str] | None = None) -> list[dict]:
         """Whole case studies from the reports on a topic, most relevant first (for training).
@@ -128,7 +135,7 @@ class Endpoints:
         Returns:
             Case studies with title (what happened), force, report, dates, section, themes, matched (why it matched), the whole case text and its passages.
         """
-        return [c.to_dict() for c in self._call(self.a.case_studies, topic, k=k, forces=forces)]
+        return plain([c.to_dict() for c in self._call(self.a.case_studies, topic, k=k, forces=forces)])
 
     def compare(self, theme: str, forces: list[str] | None = None) -> dict:
         """Compare police forces on a theme: one row per force with its reports (and their dates) and cited key findings, or "no evidence found".
@@ -140,7 +147,7 @@ class Endpoints:
         Returns:
             The comparison: theme, rows (force, reports, found, quotes, coverage with dates), citations (the quoted passages), notes.
         """
-        return self._call(self.a.compare, theme, forces=forces).to_dict()
+        return plain(self._call(self.a.compare, theme, forces=forces).to_dict())
 
     def recommendations(
         self,
@@ -163,7 +170,7 @@ class Endpoints:
             Recommendations with force, report, dates, area, text, timescale, the passage it stands in and the review's findings on its area.
         """
         years = self._call(years_span, year_from, year_to)
-        return [r.to_dict() for r in self._call(self.a.recommendations, forces, areas, report_types, years)]
+        return plain([r.to_dict() for r in self._call(self.a.recommendations, forces, areas, report_types, years)])
 
     def register(self) -> None:
         """Declare the endpoints inside a `gr.Blocks` context (API and MCP tools alike). The

@@ -33,6 +33,7 @@ THEME = gr.themes.Default(primary_hue="blue", neutral_hue="slate").set(
 CSS = """
 .gradio-container { max-width: 1280px !important; }
 #title h1 { margin-bottom: 0.2em; }
+#collection, #ask-status, #case-status, #compare-status, #upload-status { overflow: visible !important; }
 /* Gradio's own subdued texts (footer links, slider bounds, upload hints) at AA contrast. */
 footer, footer a, footer button, .max_value, .min_value, .or, .tab-container button { color: var(--neutral-700) !important; }
 .tab-container button.selected { color: var(--primary-800) !important; }
@@ -107,7 +108,20 @@ HEAD = """
     const focusable = dest.tagName === "DETAILS" ? dest.querySelector(":scope > summary") : dest;
     if (focusable && focusable.focus) focusable.focus({preventScroll: true});
     history.replaceState(null, "", "#" + id);
+    // The chat scrolls itself to its end 300 ms after an answer arrives: if that happens
+    // just after a click, show the source again.
+    for (const wait of [350, 700]) setTimeout(() => { if (!shown(dest)) dest.scrollIntoView({block: "nearest"}); }, wait);
   }, true);
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      if (p.scrollHeight > p.clientHeight + 1 && ["auto", "scroll"].includes(getComputedStyle(p).overflowY)) {
+        const c = p.getBoundingClientRect();
+        if (r.top < c.top || r.bottom > c.bottom) return false;
+      }
+    }
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  };
 })();
 </script>
 """
