@@ -13,7 +13,7 @@ import sys
 from assistant import Assistant
 from assistant.errors import run_cli
 from assistant.records import MODES, Answer, Filters, Passage
-from assistant.text import printable
+from assistant.text import printable, report_label
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +41,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _citation_line(n: int, p: Passage) -> str:
-    return f"[{n}] {p.force} – {p.report_title} – {p.section} ({p.source}:{p.start}-{p.end})"
+    return (f"[{n}] {p.force} – {p.report_title} ({report_label(p.report_type, p.inspected, p.published)}) – "
+            f"{p.section} ({p.source}:{p.start}-{p.end})")
 
 
 def print_answer(answer: Answer) -> None:

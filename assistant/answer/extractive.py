@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant.records import Answer, Passage
 from assistant.settings import AnswerSettings
-from assistant.text import document_frequencies, idf, join_names, sentences, terms
+from assistant.text import document_frequencies, idf, join_names, report_label, sentences, terms
 
 @dataclass(frozen=True)
 class Picked:
@@ -82,8 +82,7 @@ class SentencePicker:
 
 
 def _report_label(p: Passage) -> str:
-    year = f", {p.year}" if p.year else ""
-    return f"{p.report_type}{year}"
+    return report_label(p.report_type, p.inspected, p.published)  # the one pair of dates shown everywhere
 
 
 def compose(question: str, picked: list[Picked], passages: list[Passage]) -> Answer:
