@@ -170,13 +170,14 @@ def ask_page(app, values: dict[str, list]) -> AskPage:
     shown = gr.on([question.submit, send.click], _show_chat, [question, chat], [chat, welcome],
                   api_visibility="private", queue=False)
     run = shown.then(app.ask, inputs, outputs, api_name="chat", api_visibility="private")
-    stop.click(app.stop, chat, chat, cancels=[run], api_visibility="private")
+    runs = [run]
+    for button, example in examples:
+        if example.page == "ask":
+            runs.append(button.click(lambda text=example.text: (text, gr.update(visible=True), gr.update(visible=False)),
+                                     None, [question, chat, welcome], api_visibility="private", queue=False
+                                     ).then(app.ask, inputs, outputs, api_visibility="private"))
+    stop.click(app.stop, chat, chat, cancels=runs, api_visibility="private")
     clear.add([chat, question, status])
     clear.click(lambda: ([], gr.update(value=None, interactive=False), gr.update(visible=False), gr.update(visible=True)),
                 None, [earlier, export, chat, welcome], api_visibility="private")
-    for button, example in examples:
-        if example.page == "ask":
-            button.click(lambda text=example.text: (text, gr.update(visible=True), gr.update(visible=False)),
-                         None, [question, chat, welcome], api_visibility="private", queue=False
-                         ).then(app.ask, inputs, outputs, api_visibility="private")
     return AskPage(question, chat, welcome, forces, (y_from, y_to), examples, run)

@@ -33,7 +33,8 @@ QUESTIONS = {
     "Welsh": ("Sut mae'r heddlu yn diogelu plant sydd ar goll o'u cartrefi?", None),
     "Polish": ("Jak policja chroni zaginione dzieci? Zażółć gęślą jaźń.", None),
     "Chinese": ("警方如何保护失踪儿童？", None),
-    "emoji": ("👶🚓❓", None),
+    # Symbols only: nothing to search for (the planner refuses it since "markup-only questions refused").
+    "emoji": ("👶🚓❓", "The question has no words to search for, only markup or symbols: ask it in words."),
     "markup and script": ("<script>alert(1)</script><img src=x onerror=alert(2)>", None),
     "SQL-looking": ("'; DROP TABLE passages; --", None),
     "lone surrogates": ("missing children \udcff\udcfe custody", None),  # what undecodable argv bytes become
