@@ -133,7 +133,7 @@ def ask_page(app, values: dict[str, list]) -> AskPage:
     chat = gr.Chatbot(label="Conversation", show_label=False, height="60vh", elem_id="chat", visible=False,
                       latex_delimiters=[], buttons=["copy"], layout="panel")
     with gr.Row(equal_height=True):
-        question = gr.Textbox(label="Your question", lines=2, max_lines=8, scale=5, min_width=300, elem_id="question",
+        question = gr.Textbox(label="Your question", lines=1, max_lines=8, scale=5, min_width=300, elem_id="question",
                               placeholder="e.g. How did forces handle reactive management of registered sex offenders?")
         with gr.Column(scale=1, min_width=120):
             send = gr.Button("Ask", variant="primary", elem_id="ask-button")

@@ -38,8 +38,8 @@ def collection_summary(reports: list[ReportInfo]) -> str:
             else f"; inspected or reviewed {years[0]}" if years else "")
     n = len(reports)
     return (f"**The collection:** {n} {_plural('report', n)} from {len(forces)} {_plural('force', len(forces))} "
-            f"({esc_markdown(named)}): {esc_markdown(kinds_said)}{span}. Every sentence of an answer is quoted "
-            "from a report and cited.")
+            f"({esc_markdown(named)}): {esc_markdown(kinds_said)}{span}. Every sentence of an answer is cited to "
+            "its report.")
 
 
 def corpus_rows(reports: list[ReportInfo]) -> list[list]:
