@@ -40,7 +40,8 @@ CHAT_WORDS = frozenset(
     "which when where who why please me i my we our find looking look about".split()
 )
 # Markup a question may carry (pasted HTML, an injection attempt): never words to search for.
-_MARKUP = re.compile(r"<[^>]*>|&#?\w+;|\b(?:https?://|www\.)\S+|[{}\[\]\\|`~^]")
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>|&#?\w+;|\b(?:https?://|www\.)\S+|[{}\[\]\\|`~^]",
+                     re.I | re.S)
 _WORD = re.compile(r"[^\W\d_]{2,}")  # two letters of any script
 FILTER_FIELDS = {"forces": "force", "report_types": "report_type", "areas": "area"}
 
