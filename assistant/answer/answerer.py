@@ -9,16 +9,19 @@ from __future__ import annotations
 from assistant.answer.extractive import SentencePicker, compose
 from assistant.answer.gates import abstention, why_not
 from assistant.answer.llm import answer_with_llm
+from assistant.answer.recommendations import from_tracker
 from assistant.answer.topics import TopicCheck
 from assistant.index import Corpus, Embedder, WordVectors
 from assistant.records import Answer, Mode, Passage, Query
+from assistant.retrieve.recommended import RecommendationMatcher
 from assistant.settings import Settings
 
 
 class Answerer:
     def __init__(self, corpus: Corpus, embedder: Embedder, settings: Settings, forces: list[str],
-                 word_vectors: WordVectors | None = None):
+                 word_vectors: WordVectors | None = None, matcher: RecommendationMatcher | None = None):
         self.settings = settings
+        self.matcher = matcher  # the recommendation tracker, for questions about recommendations
         self.embedder = embedder
         self.forces = forces  # the corpus' forces, named when abstaining
         self.picker = SentencePicker(corpus.df, len(corpus.passages), settings.answer)
@@ -28,6 +31,8 @@ class Answerer:
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
         if reason:
             return abstention(query.text, reason, self.forces, passages, mode)
+        if (tracked := from_tracker(query, passages, self.matcher, self.picker, self.settings, mode)) is not None:
+            return tracked
         if mode == "llm":
             return answer_with_llm(query.text, passages, self.settings.llm, self.settings.answer, self.embedder)
         return self.extractive(query, passages)

@@ -28,6 +28,16 @@ COMPARATIVE = re.compile(
     r"forces'? (?:approach|handl\w*|response)|between (?:the )?forces)\b",
     re.I,
 )
+# Questions about what a report recommended or required, and what happened next: answered
+# from the recommendation tracker (assistant/answer/recommendations.py).
+ABOUT_RECOMMENDATIONS = re.compile(
+    r"\b(?:recommend\w*"
+    r"|(?:tell|told|ask|asked|require[ds]?|instruct(?:ed)?|direct(?:ed)?|urge[ds]?)\s+(?:[\w'’-]+\s+){0,3}?to\s+"
+    r"(?:do|act|fix|improve|review|change|make|sort|address|put|introduce|ensure|give|record|stop|start|set|take)"
+    r"|had\s+to\s+act|what\s+(?:has\s+|had\s+|have\s+)?changed|progress\s+(?:on|against|since|made)"
+    r"|acted\s+on|follow[- ]?up\s+(?:on|of)|(?:post-inspection\s+)?review\s+f(?:ound|ind))\b",
+    re.I,
+)
 # Words of how people ask, not of what they ask about; they only add noise to BM25.
 CHAT_WORDS = frozenset(
     "give show tell need want example examples case cases any there is was were did does do how what "
@@ -128,5 +138,5 @@ class Planner:
         return Query(
             text=text, k=k, filters=filters, named=tuple(named), outside=tuple(outside),
             comparative=comparative, scope=tuple(scope), keywords=self.keywords(expanded),
-            terms=words, vector=embed(text),
+            terms=words, vector=embed(text), about_recommendations=bool(ABOUT_RECOMMENDATIONS.search(text)),
         )
