@@ -115,3 +115,21 @@ class Tracker:
 
     def reports_of(self, force: str) -> list[ReportInfo]:
         return [r for r in self.reports if r.force == force]
+
+
+# -- the tracker as a table (CSV export, app, command line) ------------------------------
+
+TABLE_HEADER = ["force", "report", "report type", "made in", "area", "timescale", "recommendation",
+                "what the review found", "review", "source"]
+
+
+def review_found(rec: Recommendation) -> str:
+    """The review's summary of its findings on the recommendation's area ('' when none)."""
+    return "\n".join(p.text for p in rec.review_summary)
+
+
+def table_row(rec: Recommendation) -> list[object]:
+    review = rec.follow_up[0].report_title if rec.follow_up else ""
+    source = f"{rec.passage.source}:{rec.passage.start}-{rec.passage.end}"
+    return [rec.force, rec.report_title, rec.report_type, rec.made_in or "", rec.area, rec.timescale or "",
+            rec.text, review_found(rec), review, source]

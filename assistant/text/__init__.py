@@ -1,11 +1,11 @@
 """Text handling shared by every stage: words, sentences, force names, terminal safety."""
 
 from assistant.text.forces import KNOWN_FORCES, forces_in, names_pattern
-from assistant.text.safe import printable
+from assistant.text.safe import printable, spreadsheet_cell, to_csv
 from assistant.text.sentences import sentence_bounds, sentences
 from assistant.text.words import STOPWORDS, document_frequencies, idf, join_names, singular, terms
 
 __all__ = [
     "KNOWN_FORCES", "STOPWORDS", "document_frequencies", "forces_in", "idf", "join_names", "names_pattern",
-    "printable", "sentence_bounds", "sentences", "singular", "terms",
+    "printable", "sentence_bounds", "sentences", "singular", "spreadsheet_cell", "terms", "to_csv",
 ]

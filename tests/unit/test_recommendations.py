@@ -14,6 +14,7 @@ from ingest.read_text import read_text
 from ingest.recommendations import is_lead, parse_recommendations, stated_count, timescale
 from ingest.source import SourceText
 from ingest.structure import ParsedReport, parse_report
+from hand_counts import HAND, MADE_IN, POINTS, REVIEWS, STATED, check_rendering, parsed_blocks
 from render import render_html, report_blocks
 
 from conftest import bundled_reports
@@ -178,29 +179,7 @@ def test_timescales_and_leads():
     assert stated_count("We have therefore made a series of recommendations.") is None
 
 
-# -- the bundled reports, counted by hand ------------------------------------------------
-
-I, S3, S6 = "immediately", "within three months", "within six months"
-IC, AH, INV, DM, MAN, PD, LEAD = ("Initial contact", "Assessment and help", "Investigation", "Decision making",
-                                  "Managing those who pose a risk", "Police detention", "Leadership")
-# (area, timescale) of every recommendation, in reading order, counted by reading each file.
-HAND = {
-    "cambridgeshire": [(IC, S6), (IC, I), (IC, S6), (AH, S6), (AH, S6), (INV, I), (DM, S6), (MAN, I),
-                       (PD, S6), (PD, S6), (PD, S6)],
-    "staffordshire": [(LEAD, I), (LEAD, I), (LEAD, I), (IC, I), (IC, I), (IC, S6), (AH, S3), (AH, S3), (AH, S6),
-                      (INV, I), (INV, S3), (INV, S3), (DM, S3), (MAN, I), (PD, S3)],
-    "cheshire": [(IC, S3), (AH, I), (AH, I), (AH, S3), (INV, I), (DM, S3), (MAN, I), (PD, I), (PD, S3)],
-    "lancashire": [(LEAD, S3), (IC, S3), (IC, S3), (AH, S3), (AH, S3), (AH, S6), (INV, I), (INV, S3), (DM, S3),
-                   (PD, S3)],
-    "merseyside": [(IC, S3), (AH, I), (INV, S3), (DM, S3), (MAN, S3), (PD, S6)],
-}
-STATED = {"cambridgeshire": 11, "cheshire": 9}  # "We have made 11 ...", "We made nine ..."; others give none
-MADE_IN = {"cambridgeshire": 2021, "staffordshire": 2021, "cheshire": 2022, "lancashire": 2017, "merseyside": 2018}
-# List points of some recommendations, counted by hand: (report, position, points).
-POINTS = [("cambridgeshire", 5, 3), ("cambridgeshire", 6, 2), ("cambridgeshire", 10, 3), ("staffordshire", 3, 6),
-          ("staffordshire", 10, 7), ("cheshire", 4, 4), ("cheshire", 6, 3), ("cheshire", 7, 3),
-          ("lancashire", 1, 2), ("lancashire", 5, 2), ("merseyside", 4, 3), ("merseyside", 5, 4)]
-REVIEWS = ("cheshire", "lancashire", "merseyside")
+# -- the bundled reports, counted by hand (tests/hand_counts.py) ---------------------------
 
 
 def _report(name: str) -> tuple[Path, ParsedReport, str]:
@@ -247,34 +226,6 @@ def test_every_review_recommendation_has_its_findings_summary_first(bundled_foun
 
 def test_inspections_have_no_follow_up(bundled_found):
     assert all(not f.follow_up for name in ("cambridgeshire", "staffordshire") for f in bundled_found[name][0].found)
-
-
-def parsed_blocks(parsed: ParsedReport) -> tuple[str, list]:
-    """The parsed report rendered faithfully: each heading at its depth, body as paragraphs and bullets."""
-    front = [ln.text for ln in parsed.lines if ln.kind == "front"]
-    blocks: list = [("para", line) for line in front[1:]]
-    previous: tuple[str, ...] = ()
-    for section in parsed.sections:
-        common = 0
-        while common < min(len(previous), len(section.path)) and previous[common] == section.path[common]:
-            common += 1
-        blocks += [("heading", depth + 2, section.path[depth]) for depth in range(common, len(section.path))]
-        previous = section.path
-        for line in clean_span("\n".join(ln.raw for ln in section.lines)).split("\n"):
-            blocks.append(("bullet", line.lstrip()[2:]) if line.lstrip().startswith("- ") else ("para", line))
-    return front[0], [("heading", 1, front[0])] + blocks
-
-
-def check_rendering(name: str, source) -> None:
-    """A rendering of a bundled report gives the hand-counted recommendations, points and follow-ups."""
-    got = parse_recommendations(parse_report(source), source.text)
-    assert [(f.area, f.timescale) for f in got.found] == HAND[name]
-    assert {f.made_in for f in got.found} == {MADE_IN[name]}
-    assert got.warnings == []
-    assert all(bool(f.follow_up) == (name in REVIEWS) for f in got.found)
-    for (report, position, points) in POINTS:
-        if report == name:
-            assert len(got.found[position].text.split("\n")) == points + 1
 
 
 @pytest.mark.parametrize("name", list(HAND))
