@@ -16,7 +16,7 @@ import app as app_module
 from assistant import Assistant
 from assistant import __main__ as cli
 from assistant.errors import InvalidRequest
-from eval.gold import normalize
+from eval.gold import DEFAULT_GOLD, normalize
 from eval.metrics import citation_support
 from ingest.__main__ import print_summary
 from ingest.markup import clean_span
@@ -322,3 +322,26 @@ def test_pdf_rendering_gives_the_same_recommendations(tmp_path, name):
     parsed = parse_report(read_text(path, path.read_bytes()))
     pdf = render_pdf(parsed_blocks(parsed)[1], tmp_path / f"{name}.pdf")
     check_rendering(name, read_pdf(pdf, pdf.read_bytes()))
+
+
+# -- the eval section ------------------------------------------------------------------------
+
+
+def test_eval_has_a_recommendations_section(bundled, tmp_path):
+    from eval.__main__ import main
+
+    lines = [line for line in DEFAULT_GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    picked = [line for line in lines if json.loads(line)["type"] == "recommendation"][:2]
+    picked.append(next(line for line in lines if json.loads(line)["type"] == "factual"))
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    results = main(["--gold", str(gold), "--out", str(tmp_path / "out"), "--no-baselines", "--fast"],
+                   assistant=bundled)
+    sec = results["recommendations"]
+    assert {r["force"]: (r["parsed"], r["stated"], r["agrees"]) for r in sec["reports"]}["Cheshire"] == (9, 9, True)
+    assert sec["summary"]["recommendations_tracked"] == sum(COUNTS.values())
+    assert sec["summary"]["reports_stating_a_count"] == sec["summary"]["counts_agreeing"] == 2
+    assert [q["id"] for q in sec["questions"]] == [json.loads(p)["id"] for p in picked[:2]]
+    assert all(q["whole_recommendation"] == 1.0 and q["citation_support"] == 1.0 for q in sec["questions"])
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Recommendations" in report and "| Cheshire | post-inspection review | 9 | 9 | yes |" in report
