@@ -30,7 +30,7 @@ _FRONT_STEP = 1e-3  # score step between brought-forward passages, so the list s
 ASKING = frozenset(terms(
     "recommend recommends recommended recommendation recommendations made make makes told tell asked ask "
     "change changed changes progress review reviews reviewed revisit revisited found find inspector "
-    "inspectors inspected since later next response responded respond"
+    "inspectors inspected since later next responded respond"
 ))
 
 
