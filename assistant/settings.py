@@ -232,6 +232,12 @@ class RecommendationSettings(BaseModel):
         description="a recommendation beyond the best is kept when it matches the question at least this "
         "share as well as the best.",
     )
+    force_keep: float = Field(
+        default=0.45, ge=0, le=1,
+        description="across forces, a force's best recommendation joins only if it matches at least this "
+        "share as well as the best of all (a question on diary appointments should not pull in every "
+        "force's domestic abuse recommendation).",
+    )
     min_match: float = Field(
         default=0.35, ge=0,
         description="how well a recommendation must match the question to be its answer: idf-weighted share "

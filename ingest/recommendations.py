@@ -101,7 +101,7 @@ def stated_count(text: str) -> int | None:
     m = STATED.search(text)
     if not m:
         return None
-    n = m["n"].lower().replace("  ", " ")
+    n = " ".join(m["n"].lower().split())
     return int(n) if n.isdigit() else NUMBER_WORDS.get(n)
 
 
@@ -232,7 +232,8 @@ def parse_recommendations(parsed: ParsedReport, text: str) -> Parsed:
     for index, section, label, lines in blocks:
         groups = split_block(lines)
         if not groups:
-            empty.append(f"{section.title}" + ("" if label in section.path else f" ({label})"))
+            if _LABEL.match(label):  # not "Progress against our recommendations": prose is expected there
+                empty.append(f"{section.title}" + ("" if label in section.path else f" ({label})"))
             continue
         year = next((int(y) for y in _YEAR.findall(label)), None)
         repeats = year is not None or is_review

@@ -19,7 +19,8 @@ from typing import Callable
 
 from assistant.answer.extractive import SentencePicker
 from assistant.index.tracker import Tracker
-from assistant.records import Answer, AnswerSentence, CoverageEntry, Mode, Passage, Query, Recommendation, ReportInfo
+from assistant.records import (Answer, AnswerSentence, CoverageEntry, Mode, Passage, Query, Recommendation, ReportInfo,
+                               Role)
 from assistant.retrieve.recommended import ASKING, RecommendationMatcher
 from assistant.settings import RecommendationSettings, Settings
 from assistant.text import join_names, sentences, terms
@@ -60,20 +61,21 @@ class Composer:
             self.number[p.id] = len(self.citations)
         return self.number[p.id]
 
-    def say(self, text: str, force: str | None, role: str, p: Passage | None = None, indent: str = "") -> None:
+    def say(self, text: str, force: str | None, role: Role, p: Passage | None = None) -> None:
         """One answer line: quoted (and cited) when it comes from a passage, else system-written."""
         if p is None:
             self.lines.append(text)
-            self.sentences.append(AnswerSentence(text, (), force, role))  # type: ignore[arg-type]
+            self.sentences.append(AnswerSentence(text, (), force, role))
             return
         n = self.cite(p)
         shown = text[2:] if text.startswith("- ") else text
-        self.lines.append(f"{indent}- {shown} [{n}]")
-        self.sentences.append(AnswerSentence(text, (n,), force, role))  # type: ignore[arg-type]
+        self.lines.append(f"- {shown} [{n}]")
+        self.sentences.append(AnswerSentence(text, (n,), force, role))
 
     def compose(self, matched: list[Recommendation]) -> Answer:
         forces = list(OrderedDict.fromkeys(r.force for r in matched))
-        self.lines += [f"Recommendations to {join_names(forces)} on this, and what followed:", ""]
+        self.say(f"Recommendations to {join_names(forces)} on this, and what followed:", None, "lead")
+        self.lines.append("")
         for k, rec in enumerate(matched):
             self.recommendation(rec)
             # Recommendations on one area share the review's findings: said once, after the last.
@@ -144,8 +146,8 @@ class Composer:
 
     def coverage(self, forces: list[str]) -> list[CoverageEntry]:
         """Every report of each force in scope, and whether the answer drew on it."""
-        scope = list(self.query.filters.forces or self.query.named) or (
-            forces if not self.query.comparative else list(self.query.scope))
+        # The forces filtered to or named, else every force (the planner's scope): none is dropped silently.
+        scope = list(self.query.filters.forces or self.query.named or self.query.scope or forces)
         used: dict[str, int] = {}
         for p in self.citations:
             used[p.doc_id] = used.get(p.doc_id, 0) + 1

@@ -8,7 +8,8 @@ summary of its findings on that area) ahead of the usual results.
 A recommendation matches by the idf-weighted share of the question's content words in its
 area and text, plus `weight_dense` x the cosine of its chunk to the question. For the forces
 the question names (or filters to) the best `max_matched` within `keep_ratio` of the best
-are kept; a question across forces keeps the best one of each force.
+are kept; a question across forces keeps the best one of each force that matches at least
+`force_keep` as well as the best of all.
 """
 
 from __future__ import annotations
@@ -73,11 +74,12 @@ class RecommendationMatcher:
         for rec in candidates:
             by_force.setdefault(rec.force, []).append((rec, self.score(query, rec)))
         one_force = len(by_force) == 1 and bool(forces)
+        overall = max((s for scored in by_force.values() for _, s in scored), default=0.0)
         out: list[tuple[Recommendation, float]] = []
         for scored in by_force.values():
             scored.sort(key=lambda rs: -rs[1])
             best = scored[0][1]
-            bar = max(cfg.min_match, cfg.keep_ratio * best)
+            bar = max(cfg.min_match, cfg.keep_ratio * best, 0.0 if one_force else cfg.force_keep * overall)
             out += [rs for rs in scored[: cfg.max_matched if one_force else 1] if rs[1] >= bar]
         return sorted(out, key=lambda rs: -rs[1])
 

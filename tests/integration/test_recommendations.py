@@ -220,8 +220,9 @@ def test_answer_shows_the_recommendation_whole_then_the_review_cited(bundled, re
     answer = bundled.ask("Cheshire was told to improve how it manages registered sex offenders - what changed by 2023?")
     rso = next(r for r in recs if r.force == "Cheshire" and r.area == "Managing those who pose a risk")
     roles = [s.role for s in answer.sentences]
-    assert roles[0] == "recommendation" and "follow_up" in roles and not answer.abstained
-    first = answer.sentences[0]
+    assert roles[:2] == ["lead", "recommendation"] and "follow_up" in roles and not answer.abstained
+    assert not answer.sentences[0].citations and answer.sentences[0].force is None  # system-written
+    first = answer.sentences[1]
     assert first.text == rso.text and answer.citations[first.citations[0] - 1].id == rso.id
     for line in rso.text.split("\n"):  # every list point shown, after "paying particular attention to:"
         assert line.strip().removeprefix("- ") in answer.text
@@ -236,7 +237,7 @@ def test_answer_shows_the_recommendation_whole_then_the_review_cited(bundled, re
 def test_no_later_review_is_said_not_hidden(bundled):
     answer = bundled.ask("What did inspectors recommend about Cambridgeshire's diary appointments for domestic abuse?")
     notes = [s for s in answer.sentences if s.role == "note"]
-    assert answer.sentences[0].role == "recommendation" and "diary appointment" in answer.sentences[0].text
+    assert answer.sentences[1].role == "recommendation" and "diary appointment" in answer.sentences[1].text
     assert len(notes) == 1 and "no later review of Cambridgeshire" in notes[0].text and not notes[0].citations
     assert citation_support(answer.text, [normalize(c.text) for c in answer.citations]) == 1.0
 
@@ -345,3 +346,10 @@ def test_eval_has_a_recommendations_section(bundled, tmp_path):
     assert all(q["whole_recommendation"] == 1.0 and q["citation_support"] == 1.0 for q in sec["questions"])
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "## Recommendations" in report and "| Cheshire | post-inspection review | 9 | 9 | yes |" in report
+
+
+def test_across_forces_only_forces_with_a_matching_recommendation_are_quoted(bundled):
+    answer = bundled.ask("What recommendations were made about diary appointments for domestic abuse callers?")
+    assert {s.force for s in answer.sentences if s.role == "recommendation"} == {"Cambridgeshire"}
+    ledger = {c.force: c.found for c in answer.coverage}
+    assert ledger == {f: f == "Cambridgeshire" for f in COUNTS}  # the other forces are listed, not dropped

@@ -104,6 +104,14 @@ def test_heading_with_nothing_parsable_under_it_warns_and_finds_none():
     assert "5. Initial contact > Recommendations" in got.warnings[0]
 
 
+def test_a_heading_that_only_mentions_recommendations_is_not_warned_about():
+    got, _ = parse("Conclusions and recommendations\n\nWe have made two recommendations to the force.\n\n"
+                   "5. Initial contact\n\nFine.\n\nRecommendations\n\n"
+                   "- We recommend that Testshire Police immediately reviews A.\n"
+                   "- We recommend that Testshire Police immediately reviews B.\n")
+    assert len(got.found) == 2 and got.warnings == []
+
+
 def test_stated_count_that_differs_is_one_warning_with_both_numbers():
     body = ("Conclusion\n\nWe have made three recommendations that will help.\n\n5. Initial contact\n\nFine.\n\n"
             "Recommendations\n\n- We recommend that Testshire Police immediately reviews A.\n"
