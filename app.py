@@ -1,7 +1,8 @@
 """The Gradio app: `python app.py` serves it on 127.0.0.1:7860 (host and port in settings).
 
 Tabs: Ask (cited chat with a sources panel), Case studies (trainers), Compare forces
-(researchers), Corpus (reports, upload). Layout and wiring live here; what is shown is built
+(researchers), Recommendations (the tracker: what was recommended, what reviews found),
+Corpus (reports, upload). Layout and wiring live here; what is shown is built
 by `ui/views.py`, and the JSON API by `ui/endpoints.py`.
 """
 
@@ -23,7 +24,7 @@ from assistant.errors import AssistantError, IndexBusy
 from assistant.records import Draft
 from assistant.settings import SUPPORTED_SUFFIXES, Settings, get_settings
 from ui import views
-from ui.endpoints import Endpoints, form_filters
+from ui.endpoints import Endpoints, form_filters, years_span
 
 CSS = """
 .sources { font-size: 0.92em; }
@@ -36,6 +37,7 @@ CSS = """
 .comparison table { width: 100%; border-collapse: collapse; }
 .comparison td, .comparison th { border: 1px solid var(--border-color-primary); padding: 6px; vertical-align: top; }
 .no-evidence { color: var(--body-text-color-subdued); }
+.recommendations .rec-text { white-space: pre-wrap; }
 """
 SEARCHING = "_Searching the reports…_"
 DRAFT_EVERY_S = 0.1  # at most ten draft updates a second: a fast model would flood the browser
@@ -146,6 +148,19 @@ class App:
         export = self._export(views.comparison_csv(comparison), "comparison", ".csv")
         return views.comparison_html(comparison), gr.update(value=export, interactive=True)
 
+    # -- Recommendations -----------------------------------------------------------------
+
+    def recommendations(self, forces, areas, report_types, year_from, year_to):
+        """The tracker's table within the filters, a status line and the CSV export."""
+        try:
+            recs = self.a.recommendations(forces or None, areas or None, report_types or None,
+                                          years_span(year_from or None, year_to or None))
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+        status = f"{len(recs)} recommendations." if recs else "No recommendation matches these filters."
+        export = self._export(views.recommendations_csv(recs), "recommendations", ".csv") if recs else None
+        return views.recommendations_html(recs), status, gr.update(value=export, interactive=bool(recs))
+
     # -- Corpus --------------------------------------------------------------------------
 
     def upload(self, file_path, request: gr.Request):
@@ -178,7 +193,26 @@ class App:
             dest.unlink(missing_ok=True)
             return gr.update(), f"Already in the corpus (same text as {views.esc_markdown(Path(report.duplicates[0][1]).name)})."
         added = "; ".join(f"{r.force} – {r.report_title} ({r.chunks} passages)" for r in report.added)
-        return self.corpus_rows(), f"Added {views.esc_markdown(added)}."
+        warned = "".join(f"\n\nWarning: {views.esc_markdown(w)}" for _, w in report.warnings)
+        return self.corpus_rows(), f"Added {views.esc_markdown(added)}.{warned}"
+
+
+def recommendations_tab(app: App, forces: list[str], values: dict[str, list]) -> None:
+    """The Recommendations tab: filters, the table (each row opens its passages), CSV export."""
+    with gr.Tab("Recommendations", id="recommendations"):
+        with gr.Row():
+            r_forces = gr.Dropdown(forces, multiselect=True, label="Forces (all if empty)", elem_id="rec-forces")
+            areas = sorted({r.area for r in app.a.recommendations()})
+            r_areas = gr.Dropdown(areas, multiselect=True, label="Framework area")
+            r_types = gr.Dropdown(values["report_types"], multiselect=True, label="Report type")
+            r_from = gr.Number(None, label="Made from (year)", precision=0)
+            r_to = gr.Number(None, label="Made to (year)", precision=0)
+        show = gr.Button("Show recommendations", variant="primary", elem_id="rec-button")
+        status = gr.Markdown(elem_id="rec-status")
+        table = gr.HTML(elem_id="rec-table")
+        export = gr.DownloadButton("Export recommendations (CSV)", interactive=False)
+        gr.on([show.click], app.recommendations, [r_forces, r_areas, r_types, r_from, r_to], [table, status, export],
+              api_name="recommendations_table", api_visibility="private")
 
 
 def build_app(a: Assistant) -> gr.Blocks:
@@ -253,6 +287,8 @@ def build_app(a: Assistant) -> gr.Blocks:
             m_export = gr.DownloadButton("Export comparison (CSV)", interactive=False)
             gr.on([theme.submit, run.click], app.compare, [theme, m_forces], [m_table, m_export],
                   api_name="compare_forces", api_visibility="private")
+
+        recommendations_tab(app, forces, values)
 
         with gr.Tab("Corpus", id="corpus"):
             corpus = gr.Dataframe(value=app.corpus_rows(), headers=["force", "title", "type", "inspected", "published", "passages"],

@@ -15,7 +15,7 @@ from assistant.errors import InvalidRequest
 from assistant.index import Corpus, Embedder, PassageStore, fingerprint, registry_of
 from assistant.pipeline import Pipeline
 from assistant.records import (MODES, Answer, CaseStudy, Comparison, Draft, Filters, IngestReport, Mode, Passage,
-                               Query, ReportInfo)
+                               Query, Recommendation, ReportInfo)
 from assistant.settings import Settings, get_settings
 
 Names = Iterable[str] | str | None
@@ -155,6 +155,12 @@ class Assistant:
         filters = Filters.build(forces, report_types, areas, years)
         query = self.pipeline.query(theme, None, filters, self.embedder.embed_query, steer=False)
         return self.pipeline.compare(query, self.reports())
+
+    def recommendations(self, forces: Names = None, areas: Names = None, report_types: Names = None,
+                        years: Years = None) -> list[Recommendation]:
+        """Every recommendation the reports make (reviews: repeat), whole, with timescale, area,
+        the year it was made (`years` filters on it) and what a later review found."""
+        return self.pipeline.recommendations(Filters.build(forces, report_types, areas, years))
 
     # -- what the index holds ------------------------------------------------------------
 

@@ -75,6 +75,8 @@ class ReportInfo(ReportMeta):
     sha256: str
     format: str  # "text", "html" or "pdf"
     chunks: int
+    recommendations: int | None = None  # parsed at ingest (None: ingested before the tracker existed)
+    stated_recommendations: int | None = None  # how many the report says it made, when it says so
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ class Query:
     # What kind of answer it asks for (retrieve/intent.py).
     wants_figure: bool = False  # how many, how long, what share
     wants_case: bool = False  # a case or an example
-    wants_recommendations: bool = False  # what was recommended, what a force was told to do
+    about_recommendations: bool = False  # what was recommended (and what happened next)
 
     @property
     def cover(self) -> tuple[str, ...]:
@@ -216,6 +218,15 @@ class Recommendation:
     timescale: str | None  # "immediately", "within three months", ... or None when not stated
     passage: Passage  # where it stands: a span of its report (start/end offsets into the source)
     follow_up: list[Passage] = field(default_factory=list)  # the review's findings on its area, summary first
+    # The stored chunks its span runs over (the app opens them; search brings them forward).
+    chunks: list[Passage] = field(default_factory=list)
+
+    @property
+    def review_summary(self) -> list[Passage]:
+        """The follow-up passages of the review's summary of its findings (all of them when
+        the review has no summary heading)."""
+        summary = [p for p in self.follow_up if "summary" in p.section.lower()]
+        return summary or self.follow_up
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -230,6 +241,7 @@ class IngestReport:
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, same-as source)
     pruned: list[str] = field(default_factory=list)  # sources removed with --prune
     errors: list[IngestFailure] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, what looked wrong): ingested anyway
     chunks_embedded: int = 0
     seconds: float = 0.0
 

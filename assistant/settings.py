@@ -363,6 +363,52 @@ class FindingsSettings(BaseModel):
     sentences_per_force: int = Field(default=2, gt=0, description="key sentences per force in a comparison.")
 
 
+class RecommendationSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_matched: int = Field(
+        default=2, gt=0,
+        description="recommendations a question about one force brings forward (search) and answers with; "
+        "a question across forces takes the best one per force.",
+    )
+    keep_ratio: float = Field(
+        default=0.9, ge=0, le=1,
+        description="a recommendation beyond the best is kept when it matches the question at least this "
+        "share as well as the best.",
+    )
+    force_keep: float = Field(
+        default=0.45, ge=0, le=1,
+        description="across forces, a force's best recommendation joins only if it matches at least this "
+        "share as well as the best of all (a question on diary appointments should not pull in every "
+        "force's domestic abuse recommendation).",
+    )
+    min_match: float = Field(
+        default=0.35, ge=0,
+        description="how well a recommendation must match the question to be its answer: idf-weighted share "
+        "of the question's content words in the recommendation (area and text) plus weight_dense x the "
+        "cosine of its chunk; below it the usual answer is given.",
+    )
+    weight_dense: float = Field(default=0.5, ge=0, description="weight of the chunk cosine in that match.")
+    context_boost: float = Field(
+        default=0.6, ge=0,
+        description="search: added to the score of a matched recommendation's context (the review's "
+        "detailed findings on its area; for an inspection, its chapter's passages).",
+    )
+    search_depth: int = Field(
+        default=60, gt=0,
+        description="search: how deep the usual ranking is read before the matched recommendations' "
+        "passages are brought forward, so their context keeps its own scores.",
+    )
+    summary_sentences: int = Field(
+        default=4, ge=0, description="sentences of the review's summary findings quoted per recommendation."
+    )
+    detail_sentences: int = Field(
+        default=2, ge=0,
+        description="sentences of the review's detailed findings (or, for an inspection, of its own "
+        "findings) quoted per recommendation, those that best match the question.",
+    )
+
+
 class AppSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -450,6 +496,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     findings: FindingsSettings = Field(default_factory=FindingsSettings)
+    recommendations: RecommendationSettings = Field(default_factory=RecommendationSettings)
     app: AppSettings = Field(default_factory=AppSettings)
     max_question_chars: int = Field(default=2000, gt=0, description="longer questions are refused.")
 

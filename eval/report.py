@@ -133,6 +133,10 @@ def print_table(results: dict[str, Any]) -> None:
     console = Console(width=max(120, 40 + 24 * len(results["order"])))
     console.print(table)
     console.print(legend(results))
+    if "recommendations" in results:
+        from eval.recommendations import print_section
+
+        print_section(results["recommendations"])
 
 
 def _md_table(header: list[str], body: list[list[str]]) -> str:
@@ -176,7 +180,11 @@ def markdown(results: dict[str, Any]) -> str:
               or q["metrics"].get("followup_correct") == 0.0]
     parts += [f"- `{q['id']}` ({q['type']}{', ' + FOLLOW_UP if 'history' in q else ''}): {q['question']}"
               for q in misses] or ["none"]
-    return "\n".join(parts) + "\n"
+    if "recommendations" in results:
+        from eval.recommendations import markdown as recommendations_md
+
+        parts += ["", recommendations_md(results["recommendations"], _md_table)]
+    return "\n".join(parts).rstrip() + "\n"
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

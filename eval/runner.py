@@ -231,7 +231,11 @@ def run_eval(assistant: Assistant, questions: Sequence[GoldQuestion], *, configs
     finally:
         for restore in undo:  # the caller's assistant goes back as it came
             restore()
+    from eval.recommendations import section  # noqa: PLC0415 (it imports this module)
+
+    tracked = section(assistant, {"systems": results})
     return {
+        "recommendations": tracked,
         "meta": {"questions": len(questions), "config": asdict(cfg), "ablations": list(configs),
                  "baselines": [*BASELINES, LLAMA] if baselines else [],
                  "composers": answer_only, "skipped": skipped,

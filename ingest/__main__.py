@@ -101,6 +101,8 @@ def print_summary(report: IngestReport, console: Console) -> None:
         print(printable(f"error: {failure.source}: {failure.reason}"), file=sys.stderr)
     for source, same in report.duplicates:
         print(printable(f"skipped: {source}: same content as {same}"), file=sys.stderr)
+    for source, warning in report.warnings:  # ingested, but something looked wrong
+        print(printable(f"warning: {source}: {warning}"), file=sys.stderr)
     table = Table(title="Ingest summary", show_header=False)
     table.add_row("files added or updated", str(len(report.added)))
     table.add_row("files unchanged", str(len(report.unchanged)))

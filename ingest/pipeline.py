@@ -25,12 +25,13 @@ from tqdm import tqdm
 
 from assistant.errors import IngestError
 from assistant.index import Embedder, PassageStore
-from assistant.records import IngestFailure, IngestReport, Passage, ReportInfo
+from assistant.records import IngestFailure, IngestReport, Passage, Recommendation, ReportInfo
 from assistant.settings import SUPPORTED_SUFFIXES, Settings
 from ingest.chunk import chunk_section
 from ingest.lock import ingest_lock
 from ingest.markup import clean_span
 from ingest.readers import load_bytes, read_source
+from ingest.recommendations import parse_recommendations, to_records
 from ingest.structure import ParsedReport, parse_report
 
 log = logging.getLogger("ingest")
@@ -41,6 +42,8 @@ class Prepared:
     info: ReportInfo
     passages: list[Passage]
     embed_texts: list[str]
+    recommendations: list[Recommendation]
+    warnings: list[str]  # ingested anyway; one line each
 
 
 def doc_id_for(path: Path) -> str:
@@ -120,9 +123,12 @@ def prepare(path: Path, data: bytes, data_hash: str, embedder: Embedder, setting
                 )
             )
             texts.append(f"{prefix}\n{text}" if prefix else text)
+    tracked = parse_recommendations(parsed, source.text)
+    recommendations = to_records(tracked.found, passages)
     info = ReportInfo(**asdict(meta), doc_id=doc_id, source=str(path), sha256=data_hash, format=source.format,
-                      chunks=len(passages))
-    return Prepared(info, passages, texts)
+                      chunks=len(passages), recommendations=len(recommendations),
+                      stated_recommendations=tracked.stated)
+    return Prepared(info, passages, texts, recommendations, tracked.warnings)
 
 
 def windows(todo: list[tuple[Path, bytes, str]], embedder: Embedder, settings: Settings,
@@ -180,7 +186,8 @@ def ingest(
             report.errors.append(IngestFailure(str(exc.path), exc.reason))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        if known.get(str(path)) and known[str(path)].sha256 == digest:
+        # A report ingested before recommendations were parsed (None) is redone once.
+        if known.get(str(path)) and known[str(path)].sha256 == digest and known[str(path)].recommendations is not None:
             report.unchanged.append(str(path))
         elif digest in by_hash and by_hash[digest] != str(path) and Path(by_hash[digest]).exists():
             report.duplicates.append((str(path), by_hash[digest]))
@@ -197,9 +204,10 @@ def ingest(
         offset = 0
         for prep in window:  # in file order, each report's chunks then its registry entry
             n = len(prep.passages)
-            store.replace_report(prep.info, prep.passages, vectors[offset : offset + n])
+            store.replace_report(prep.info, prep.passages, vectors[offset : offset + n], prep.recommendations)
             offset += n
             report.added.append(prep.info)
+            report.warnings += [(prep.info.source, warning) for warning in prep.warnings]
         report.chunks_embedded += len(texts)
     bar.close()
 

@@ -1,5 +1,5 @@
 """The app's API: JSON-serialisable results for `gradio_client` (`/ask`, `/search`,
-`/case_studies`, `/compare`). Type hints here are what Gradio documents to API users."""
+`/case_studies`, `/compare`, `/recommendations`). Type hints here are what Gradio documents to API users."""
 
 from __future__ import annotations
 
@@ -83,7 +83,20 @@ class Endpoints:
         """One row per force on a theme, with cited key findings or 'no evidence found'."""
         return self._call(self.a.compare, theme, forces=forces).to_dict()
 
+    def recommendations(
+        self,
+        forces: list[str] | None = None,
+        areas: list[str] | None = None,
+        report_types: list[str] | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+    ) -> list[dict]:
+        """Every recommendation the reports make (years: the year it was made), whole, with what
+        a later review found."""
+        years = self._call(years_span, year_from, year_to)
+        return [r.to_dict() for r in self._call(self.a.recommendations, forces, areas, report_types, years)]
+
     def register(self) -> None:
         """Declare the endpoints inside a `gr.Blocks` context."""
-        for fn in (self.ask, self.search, self.case_studies, self.compare):
+        for fn in (self.ask, self.search, self.case_studies, self.compare, self.recommendations):
             gr.api(fn, api_name=fn.__name__)

@@ -6,20 +6,17 @@ text is data, and a report containing `<script>` must show as text.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 from typing import Callable, Iterable
 
 from assistant.answer import NO_EVIDENCE
-from assistant.text import report_dates, report_label
-from assistant.records import Answer, CaseStudy, Comparison, Filters, Passage
+from assistant.index.tracker import TABLE_HEADER, review_found, table_row
+from assistant.records import Answer, CaseStudy, Comparison, Filters, Passage, Recommendation
+from assistant.text import report_dates, report_label, to_csv  # CSV exports: formula-looking cells quoted
 
 MARKER = re.compile(r"\[(\d+)\]")
 _BULLET = re.compile(r"^\s*[-*]\s+")
-# Cells that spreadsheets would run as formulas (CSV injection); report list items start with "-".
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def esc(text: object) -> str:
@@ -236,20 +233,6 @@ def answer_export(answer: Answer) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return buffer.getvalue()
-
-
 CASE_HEADER = ["title", "force", "report", "report type", "year", "section", "case text"]
 
 
@@ -325,3 +308,42 @@ def _linked(sentence: str, prefix: str) -> str:
         last = m.end()
     out.append(esc(sentence[last:]))
     return "".join(out)
+
+
+# -- recommendations -----------------------------------------------------------------------
+
+
+def recommendations_csv(recs: list[Recommendation]) -> str:
+    return to_csv(TABLE_HEADER, (table_row(r) for r in recs))
+
+
+def _passage_card(p: Passage, quoted: list[str] = ()) -> str:
+    return (f"<div class='src'><small class='src-section'>{esc(p.report_title)} — {esc(p.section)}</small>"
+            f"<div class='src-text'>{highlight(p.text, quoted)}</div></div>")
+
+
+def recommendation_passages(rec: Recommendation) -> str:
+    """What a row opens: the chunks the recommendation stands in (it marked), then the review's
+    findings on its area, summary first."""
+    quoted = [line.strip().removeprefix("- ") for line in rec.text.split("\n")]
+    own = "".join(_passage_card(c, quoted) for c in rec.chunks) or _passage_card(rec.passage)
+    found = "".join(_passage_card(p) for p in rec.follow_up)
+    review = f"<h5>What the review found</h5>{found}" if found else ""
+    return f"<details><summary>Passages</summary><h5>The recommendation</h5>{own}{review}</details>"
+
+
+def recommendations_html(recs: list[Recommendation]) -> str:
+    """The tracker as a table; each row opens its passages."""
+    rows = []
+    for n, r in enumerate(recs, start=1):
+        found = review_found(r)
+        finding = esc(found) if found else "<em class='no-evidence'>No later review in the collection.</em>"
+        rows.append(
+            f"<tr class='rec' id='rec-{n}'><td><b>{esc(r.force)}</b><br><small>{esc(r.report_type)}</small></td>"
+            f"<td>{esc(r.made_in or '')}</td><td>{esc(r.area)}</td><td>{esc(r.timescale or 'not stated')}</td>"
+            f"<td class='rec-text'>{esc(r.text)}{recommendation_passages(r)}</td><td class='rec-text'>{finding}</td></tr>"
+        )
+    head = "".join(f"<th>{h}</th>" for h in ("Force", "Made in", "Area", "Timescale", "Recommendation",
+                                              "What the review found"))
+    return (f"<div class='comparison recommendations'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")

@@ -14,17 +14,20 @@ from assistant.answer.compose import FindingsComposer
 from assistant.answer.extractive import SentencePicker, compose
 from assistant.answer.gates import abstention, closest, why_not
 from assistant.answer.llm import fall_back, stream_llm_answer
+from assistant.answer.recommendations import from_tracker
 from assistant.answer.topics import TopicCheck
 from assistant.index import Corpus, Embedder, WordVectors
 from assistant.records import Answer, Draft, Mode, Passage, Query
+from assistant.retrieve.recommended import RecommendationMatcher
 from assistant.settings import Settings
 from assistant.text import join_names
 
 
 class Answerer:
     def __init__(self, corpus: Corpus, embedder: Embedder, settings: Settings, forces: list[str],
-                 word_vectors: WordVectors | None = None):
+                 word_vectors: WordVectors | None = None, matcher: RecommendationMatcher | None = None):
         self.settings = settings
+        self.matcher = matcher  # the recommendation tracker, for questions about recommendations
         self.embedder = embedder
         self.forces = forces  # the corpus' forces, named when abstaining
         self.picker = SentencePicker(corpus.df, len(corpus.passages), settings.answer)
@@ -46,6 +49,8 @@ class Answerer:
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
         if reason:
             answer = self.abstain(query, reason, passages, mode)
+        elif (tracked := from_tracker(query, passages, self.matcher, self.picker, self.settings, mode)) is not None:
+            answer = tracked  # what was recommended, whole, and what the review found
         elif mode == "llm":
             checked, unused = yield from stream_llm_answer(query.text, passages, self.settings.llm,
                                                            self.settings.answer, self.embedder,

@@ -150,7 +150,7 @@ class FindingsComposer:
     def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
         cfg = self.settings
         match = self.matcher(query)
-        figures, recommendations, cases = query.wants_figure, query.wants_recommendations, query.wants_case
+        figures, recommendations, cases = query.wants_figure, query.about_recommendations, query.wants_case
         best_passage = max((p.score for p in passages), default=0.0) or 1.0
         out: list[Candidate] = []
         seen_of: dict[str, int] = {}

@@ -6,9 +6,11 @@ either way. Chroma holds the index's whole truth; what queries derive from it (B
 glossary, ...) is cached on local disk by assistant/corpus.py.
 
 Passages go through llama-index's `ChromaVectorStore`; the report registry is a small side
-collection keyed by report id that records each file's content hash. A report's registry
-entry is written last and removed first, so an interrupted write always leaves the report
-looking "changed" and the next ingest redoes it.
+collection keyed by report id that records each file's content hash; the recommendations
+parsed from each report (assistant/index/tracker.py) are another, keyed by recommendation
+with the report's id in their metadata. A report's registry entry is written last and
+removed first, so an interrupted write always leaves the report looking "changed" and the
+next ingest redoes it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from assistant.errors import StoreUnavailable
 from assistant.index.naming import embedding_precision, index_name
 from assistant.index.precision import CONCRETE
-from assistant.records import Passage, ReportInfo
+from assistant.index.tracker import encode
+from assistant.records import Passage, Recommendation, ReportInfo
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,9 +44,12 @@ def _to_meta(values: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in values.items()}
 
 
+_OPTIONAL = ("published", "inspected", "year", "recommendations", "stated_recommendations")
+
+
 def _from_meta(meta: dict, names: list[str]) -> dict:
     out = {k: meta.get(k) for k in names}
-    for key in ("published", "inspected", "year"):
+    for key in _OPTIONAL:
         if key in out and out[key] == "":
             out[key] = None
     return out
@@ -85,6 +91,7 @@ class PassageStore:
             f"passages-{name}", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
+        self.recs = self.client.get_or_create_collection(f"recommendations-{name}", embedding_function=None)
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
         if settings.embedding.precision == "auto" and settings.chroma_server() is not None:
             _warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
@@ -128,8 +135,9 @@ class PassageStore:
         got = self.registry.get(include=["metadatas"])
         return [ReportInfo(**_from_meta(m, names)) for m in got["metadatas"]]
 
-    def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray) -> None:
-        """Swap a report's passages for new ones; the registry entry goes in last."""
+    def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray,
+                       recommendations: list[Recommendation] = ()) -> None:
+        """Swap a report's passages and recommendations for new ones; the registry entry goes in last."""
         self.remove_report(info.doc_id)
         nodes = [
             TextNode(
@@ -143,18 +151,24 @@ class PassageStore:
         ]
         if nodes:
             self.vectors.add(nodes)
+        if recommendations:
+            rows = [encode(r) for r in recommendations]
+            self.recs.add(ids=[r.id for r in recommendations], metadatas=[_to_meta(m) for m, _ in rows],
+                          documents=[doc for _, doc in rows], embeddings=[[1.0]] * len(rows))
         # The registry needs a vector of its own; a constant one keeps it a plain table.
         self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
 
     def remove_report(self, doc_id: str) -> None:
         self.registry.delete(ids=[doc_id])
         self.vectors.delete(ref_doc_id=doc_id)
+        self.recs.delete(where={"doc_id": doc_id})
 
     def clear(self) -> None:
         """Remove every report and passage of this index (other indexes are left alone)."""
         for info in self.reports():
             self.remove_report(info.doc_id)
         self.collection.delete(where={"chunk_index": {"$gte": 0}})
+        self.recs.delete(where={"made_in": {"$gte": -1}})
 
     def drop_unregistered(self) -> int:
         """Delete passages of reports the registry does not hold, and say how many.
@@ -169,7 +183,21 @@ class PassageStore:
         ids = self.collection.get(where=where, include=[])["ids"]
         if ids:
             self.collection.delete(ids=ids)
+        orphans = self.recs.get(where=where, include=[])["ids"]
+        if orphans:
+            self.recs.delete(ids=orphans)
         return len(ids)
+
+    def recommendation_rows(self) -> list[tuple[str, str]]:
+        """(id, document) of every stored recommendation (assistant/index/tracker.py decodes them)."""
+        rows: list[tuple[str, str]] = []
+        page, offset = self.settings.chroma_page_size, 0
+        while True:
+            got = self.recs.get(include=["documents"], limit=page, offset=offset)
+            rows += list(zip(got["ids"], got["documents"]))
+            if len(got["ids"]) < page:
+                return rows
+            offset += page
 
     # -- passages --------------------------------------------------------------------
 

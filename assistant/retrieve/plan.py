@@ -19,7 +19,7 @@ from assistant.errors import InvalidRequest
 from assistant.index import Corpus
 from assistant.records import Filters, Query
 from assistant.retrieve.followup import FOLLOWING, resolve
-from assistant.retrieve.intent import wants_case, wants_figure, wants_recommendations
+from assistant.retrieve.intent import about_recommendations, wants_case, wants_figure
 from assistant.settings import Settings
 from assistant.text import forces_in, names_pattern, terms
 
@@ -157,5 +157,5 @@ class Planner:
             text=text, asked=asked, k=k, filters=filters, named=tuple(named), outside=tuple(outside),
             comparative=comparative, scope=tuple(scope), keywords=self.keywords(expanded),
             terms=words, vector=embed(text), wants_figure=wants_figure(text), wants_case=wants_case(text),
-            wants_recommendations=wants_recommendations(text),
+            about_recommendations=about_recommendations(text),
         )

@@ -2,11 +2,12 @@
 
 from assistant.text.dates import readable, report_dates, report_label
 from assistant.text.forces import KNOWN_FORCES, forces_in, names_pattern
-from assistant.text.safe import printable
+from assistant.text.safe import printable, spreadsheet_cell, to_csv
 from assistant.text.sentences import sentence_bounds, sentences
 from assistant.text.words import STOPWORDS, document_frequencies, idf, join_names, singular, stem, terms
 
 __all__ = [
     "KNOWN_FORCES", "STOPWORDS", "document_frequencies", "forces_in", "idf", "join_names", "names_pattern",
-    "printable", "readable", "report_dates", "report_label", "sentence_bounds", "sentences", "singular", "stem", "terms",
+    "printable", "readable", "report_dates", "report_label", "sentence_bounds", "sentences", "singular",
+    "spreadsheet_cell", "stem", "terms", "to_csv",
 ]
