@@ -69,7 +69,8 @@ def chat_markdown(answer: Answer) -> str:
     out = []
     if answer.resolved_question and answer.resolved_question != answer.question:
         out += [f"_Read as: {esc_markdown(answer.resolved_question)}_", ""]
-    if answer.sentences and answer.mode == "extractive" and not answer.abstained:
+    tracked = any(s.role == "follow_up" or "\n" in s.text for s in answer.sentences)  # the tracker's own layout
+    if answer.sentences and answer.mode == "extractive" and not answer.abstained and not tracked:
         heading = None
         for s in answer.sentences:
             if s.role in ("lead", "note"):

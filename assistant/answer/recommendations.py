@@ -138,6 +138,12 @@ class Composer:
         match the question."""
         every = [(p, s) for p in summary for s in sentences(p.text) if len(s.split()) >= 3]
         limit = self.cfg.summary_sentences
+        # A review's summary of an area answers several recommendations: first its sentences on
+        # what the question asks ("missing children"), not its news on the area's other ones.
+        asked = set(self.query.terms) - ASKING
+        on_question = [(p, s) for p, s in every if asked & set(terms(s))]
+        if on_question:
+            return on_question[:limit]
         if len(every) <= limit:
             return every
         keep = {(s.passage.id, s.text) for s in self.picker.pick(words, summary, limit, limit)}
