@@ -231,12 +231,11 @@ class FindingsComposer:
                 best[force] = c
         top = max(c.score for c in best.values())
         top_relevance = max(c.relevance for c in best.values())
-        # Forces with evidence: every named force that has a quote; for a comparative question
-        # every force whose best quote holds enough of the question; for an open one ("give
-        # me a case where...") those whose best quote is close to the best force's.
-        floor = cfg.force_floor if query.comparative else cfg.open_force_floor
+        # Forces with evidence: every named force that has a quote; otherwise every force whose
+        # best quote holds enough of the question and is not far below the best force's. (A
+        # question asking for a case is answered from one case, above.)
         forces = [f for f, c in sorted(best.items(), key=lambda fc: -fc[1].score)
-                  if named or (c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= floor * top)]
+                  if named or (c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= cfg.force_floor * top)]
         single = len(forces) == 1
         chosen = self._choose(query, [c for c in found if c.unit.passage.force in forces], forces, single)
         scope = named or sorted(self.by_force)
