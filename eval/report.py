@@ -106,7 +106,7 @@ def legend(results: dict[str, Any]) -> str:
             + (f"Columns summarise the {meta['questions'] - follow_ups} single-turn questions; the {follow_ups} "
                "follow-ups (asked with their conversation's earlier questions) count in 'follow-ups answered right', "
                "the latencies and their own group below. " if follow_ups else "") +
-            f"* gated headline, † issue-12 headline (reported, not gated yet); 95% bootstrap CI in brackets, "
+            f"* gated headline (eval/thresholds.json); 95% bootstrap CI in brackets, "
             f"{meta['config']['resamples']} resamples; ↓ lower is better; (n×) = assistant ÷ that system; "
             "target = issue 12's. Retrieval metrics on answerable questions only; answer quality on answerable "
             "questions (words: on the ones answered); llama-index has no answer step.")
