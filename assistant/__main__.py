@@ -26,6 +26,9 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--case-studies", action="store_true", help="only case studies")
     parser.add_argument("--recommendations", action="store_true", help="only recommendations")
     parser.add_argument("-k", type=int, default=None, help="passages to retrieve")
+    parser.add_argument("--history", action="append", default=[], metavar="QUESTION",
+                        help="an earlier question of the conversation, oldest first (repeatable): the "
+                        "question is read as its follow-up")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -55,6 +58,8 @@ def _citation_line(n: int, p: Passage) -> str:
 
 
 def print_answer(answer: Answer) -> None:
+    if answer.resolved_question and answer.resolved_question != answer.question:
+        print(printable(f"(read as: {answer.resolved_question})\n"))
     print(printable(answer.text))
     if answer.citations:
         print("\nSources:")
@@ -99,13 +104,13 @@ def run(args: argparse.Namespace) -> int:
                             args.case_studies, args.recommendations)
     a = Assistant.open()
     if args.command == "ask":
-        answer = a.ask(args.question, mode=args.mode, k=args.k, filters=filters)
+        answer = a.ask(args.question, mode=args.mode, k=args.k, filters=filters, history=args.history)
         if args.json:
             print(printable(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)))
         else:
             print_answer(answer)
         return 0
-    passages = a.search(args.question, k=args.k, filters=filters)
+    passages = a.search(args.question, k=args.k, filters=filters, history=args.history)
     if args.json:
         print(printable(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2)))
         return 0
