@@ -8,6 +8,7 @@ when the index changes. Arguments are checked and filters built here, once, at t
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -37,6 +38,7 @@ class Assistant:
         self._pipeline: Pipeline | None = None
         self._previous: Corpus | None = None  # derived state before the last ingest
         self._lock = threading.RLock()
+        self._checked = 0.0  # when the index's fingerprint was last compared (refresh_s)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> Assistant:
@@ -48,30 +50,61 @@ class Assistant:
     # -- the index -----------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path] | str | Path | None = None, *, prune: bool = False,
-               rebuild: bool = False, progress: bool = False) -> IngestReport:
+               rebuild: bool = False, progress: bool = False, as_document: bool = False) -> IngestReport:
         """Add or update reports (default: the bundled ones); `rebuild` starts from an empty
-        index. Holds the index's ingest lock: a second ingest waits, then raises `IndexBusy`."""
+        index; `as_document`: files that are not inspection reports, added on purpose as
+        other documents. Writes hold the index's ingest lock: a second ingest waits, then
+        raises `IndexBusy`."""
         from ingest.pipeline import ingest_paths  # ingest builds on the index, not on this façade
 
-        report = ingest_paths(self.settings, self.store, self.embedder, paths, prune=prune, rebuild=rebuild,
-                              progress=progress)
+        return self._changed(ingest_paths(self.settings, self.store, self.embedder, paths, prune=prune,
+                                          rebuild=rebuild, progress=progress, as_document=as_document))
+
+    def upload(self, files: Iterable[tuple[str | Path, str]], user: str = "", as_document: bool = False) -> IngestReport:
+        """Add uploaded files, given as (where the upload is, the name the user gave it), within
+        the upload limits; each is stored under a generated name and marked as uploaded."""
+        from ingest.uploads import add_uploads
+
+        files = [(Path(path), name) for path, name in files]
+        return self._changed(add_uploads(self.settings, self.store, self.embedder, files, user, as_document))
+
+    def remove(self, *doc_ids: str) -> IngestReport:
+        """Take reports (ids or file paths) out of the index: chunks, registry entry, derived
+        state and an upload's stored file."""
+        from ingest.manage import remove_reports
+
+        return self._changed(remove_reports(self.settings, self.store, doc_ids))
+
+    def accept(self, *doc_ids: str, by: str = "") -> IngestReport:
+        """Let answers use uploads that were waiting for review (see settings app.review_uploads)."""
+        from ingest.manage import accept_reports
+
+        return self._changed(accept_reports(self.settings, self.store, doc_ids, by))
+
+    def _changed(self, report: IngestReport) -> IngestReport:
         self._forget()
         return report
 
     @property
     def pipeline(self) -> Pipeline:
         """The query-side stages over the index as it is (derived state from the cache when
-        it matches, else built)."""
+        it matches, else built); reloaded when another process changed the index, checked
+        at most every `refresh_s` seconds."""
+        if self._pipeline is not None and time.monotonic() - self._checked >= self.settings.refresh_s:
+            self.refresh()
         with self._lock:
             if self._pipeline is None:
                 self._pipeline = Pipeline.load(self.store, self.embedder, self.settings, self._previous)
                 self._previous = None
+                self._checked = time.monotonic()
             return self._pipeline
 
     def refresh(self) -> bool:
         """Drop derived state if the index's reports changed since it was loaded (another
-        process or machine ingested, e.g. into a shared server); True if they had."""
+        process or machine ingested or removed, e.g. into a shared server); True if they had.
+        Cheap (one small registry read): fine per question or on a timer."""
         with self._lock:
+            self._checked = time.monotonic()
             if self._pipeline is None:
                 return False
             if fingerprint(self.settings, registry_of(self.store)) == self._pipeline.corpus.fingerprint:

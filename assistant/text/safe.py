@@ -8,6 +8,7 @@ command lines print that came from a document or a user goes through `printable`
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # ESC-introduced sequences: CSI (ESC [ ... final byte), OSC / DCS / APC / PM / SOS strings
 # (up to BEL or ESC \), then any other two-character escape.
@@ -23,3 +24,17 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def printable(text: str) -> str:
     """`text` without terminal control sequences or control characters (tab, newline kept)."""
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+# Characters that change how a name reads without being seen: bidi overrides and isolates
+# ("report<RLO>fdp.txt" shows as "reporttxt.pdf"), zero-width joiners and marks, the BOM.
+_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def display_name(name: str, limit: int = 200) -> str:
+    """A file name as users gave it, made safe to show and to keep as provenance: NFC,
+    without control or invisible characters, whitespace folded, at most `limit` characters.
+    Never a path: callers store files under names of their own."""
+    name = unicodedata.normalize("NFC", name)
+    name = _INVISIBLE.sub("", printable(name).replace("\t", " ").replace("\n", " "))
+    return " ".join(name.split())[:limit]
