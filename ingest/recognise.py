@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.text import KNOWN_FORCES
 from ingest.metadata import title_force
-from ingest.structure import FRAMEWORK_AREAS, ParsedReport
+from ingest.structure import FRAMEWORK_AREAS, ParsedReport, area_of
 
 _INSPECTORATE = re.compile(r"\bHMICFRS\b|\bHMIC\b|Inspectorate of Constabulary|\bHM Inspectorate\b", re.I)
 _FINDINGS = re.compile(
@@ -57,7 +57,7 @@ def recognise(parsed: ParsedReport, text: str) -> Recognition:
     body = [ln.text for ln in parsed.lines if ln.kind in ("body", "heading")]
     found = {
         "names the inspectorate": bool(_INSPECTORATE.search(text)),
-        "framework chapters": any(s.area in _AREAS for s in parsed.sections),
+        "framework chapters": any(area_of(h) in _AREAS for s in parsed.sections for h in s.path),
         "recommendations": any(s.is_recommendation for s in parsed.sections) or any(_RECOMMEND.search(t) for t in body),
         "findings": any(_FINDINGS.search(t) for t in body),
     }

@@ -187,6 +187,7 @@ class PassageStore:
             for pid, text, meta, dist in zip(
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
             )
+            if meta is not None  # a row another process deleted, still in this process's vector index
         ]
 
     def location(self) -> str:

@@ -36,5 +36,9 @@ def display_name(name: str, limit: int = 200) -> str:
     without control or invisible characters, whitespace folded, at most `limit` characters.
     Never a path: callers store files under names of their own."""
     name = unicodedata.normalize("NFC", name)
-    name = _INVISIBLE.sub("", printable(name).replace("\t", " ").replace("\n", " "))
-    return " ".join(name.split())[:limit]
+    name = " ".join(_INVISIBLE.sub("", printable(name)).split())
+    if len(name) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    keep = f".{suffix}" if dot and stem and len(suffix) <= 10 else ""  # the type stays readable
+    return name[: limit - len(keep)] + keep
