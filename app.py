@@ -11,9 +11,11 @@ import assistant.offline  # noqa: F401  (before gradio is imported: telemetry of
 
 import atexit
 import ipaddress
+import logging
 import shutil
 import sys
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -326,6 +328,24 @@ def launch(demo: gr.Blocks, s: Settings, **kwargs):
     )
 
 
+def watch(a: Assistant, every: float, stop: threading.Event | None = None) -> threading.Thread:
+    """Check for other processes' ingests and removals off the question path: reload the
+    derived state in the background, so no question waits for the registry read or a rebuild."""
+    stop = stop or threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                if a.refresh():
+                    _ = a.pipeline
+            except Exception:  # noqa: BLE001  (a question will retry, and show the error)
+                logging.getLogger(__name__).warning("could not reload the index", exc_info=True)
+
+    thread = threading.Thread(target=run, name="index-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     credentials(get_settings())  # a refused address fails before the model loads
     try:
@@ -335,6 +355,7 @@ def main() -> None:
     if not a.store.count():
         print("The index is empty: run `python -m ingest` first (scripts/run does it for you).", file=sys.stderr)
     a.warm_up()
+    watch(a, max(a.settings.refresh_s / 2, 0.5))
     launch(build_app(a), a.settings)
 
 

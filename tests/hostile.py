@@ -42,5 +42,5 @@ def text_operators(times: int) -> bytes:
 
 
 def deep_html(depth: int, tag: str = "div") -> bytes:
-    return (f"<html><body><main><h1>Cheshire Constabulary</h1>" + f"<{tag}>" * depth + "Deep text."
+    return ("<html><body><main><h1>Cheshire Constabulary</h1>" + f"<{tag}>" * depth + "Deep text."
             + f"</{tag}>" * depth + "</main></body></html>").encode()

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -250,6 +251,23 @@ def test_another_process_ingest_is_seen_on_the_next_question_after_refresh_s(a, 
     assert time.monotonic() - done < a.settings.refresh_s + 60  # a reload, not a restart
     assert "Borsetshire" in a.forces() and hits[0].force == "Borsetshire"
     assert "3 reports (Borsetshire, Cheshire, Merseyside)" in page.corpus_view()[0]
+
+
+@pytest.mark.slow
+def test_the_app_reloads_in_the_background_within_seconds(a, tmp_path):
+    held = Assistant(a.settings.model_copy(update={"refresh_s": 3600}), a.store, a.embedder)
+    assert held.forces() == ["Cheshire", "Merseyside"]  # questions themselves never check now
+    stop = threading.Event()
+    app_module.watch(held, 0.5, stop)
+    try:
+        a.ingest([write(tmp_path, "borsetshire.txt", BORSETSHIRE)])  # another Assistant, e.g. the CLI
+        deadline = time.monotonic() + 60  # a check every 0.5 s, then an incremental reload
+        while held._pipeline is None or "Borsetshire" not in held._pipeline.forces:
+            assert time.monotonic() < deadline, "the watcher never reloaded"
+            time.sleep(0.1)
+    finally:
+        stop.set()
+    assert "Borsetshire" in held.forces()
 
 
 def test_chunks_without_a_registered_report_are_never_served(a):
