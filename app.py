@@ -136,8 +136,9 @@ class App:
         self.a.refresh()  # one small registry read; derived state reloads on the next question
         reports = self.a.reports()
         reviewing = self.s.reviews_uploads()
+        # The picker keeps what the user chose while the timer refreshes it (a removal clears it).
         return (f"{INTRO}: {views.corpus_summary(reports, reviewing)}.", views.corpus_rows(reports, reviewing),
-                gr.update(choices=views.report_choices(reports), value=None))
+                gr.update(choices=views.report_choices(reports)))
 
     def upload(self, files, kind, request: gr.Request):
         """Ingest uploaded files; refuse what cannot be read or is not a report, keep nothing half-done."""
@@ -173,7 +174,8 @@ class App:
             return *self.corpus_view(), f"Not done: {views.esc_markdown(public(exc))}"
         names = [f"{r.force or 'other document'} – {r.report_title}" for r in report.removed + report.accepted]
         message = f"{done}: {views.esc_markdown('; '.join(names))}." if names else "Not found (already removed?)."
-        return *self.corpus_view(), message
+        header, rows, picker = self.corpus_view()
+        return header, rows, {**picker, "value": None}, message
 
 
 INTRO = "HMICFRS national child protection inspection reports. Every sentence of an answer is cited to its report"

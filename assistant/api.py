@@ -130,18 +130,23 @@ class Assistant:
               areas: Names = None, years: Years = None, case_studies: bool = False,
               recommendations: bool = False, *, filters: Filters | None = None) -> Query:
         """The question as the stages see it: cleaned, filters checked, forces found, planned."""
-        built = Filters.build(forces, report_types, areas, years, case_studies, recommendations)
+        return self._plan(self.pipeline, question, k, forces, report_types, areas, years, case_studies,
+                          recommendations, filters=filters)
+
+    def _plan(self, pipeline: Pipeline, question: str, k: int | None, *args, filters: Filters | None = None) -> Query:
+        # One snapshot per question: `pipeline` may be reloaded (refresh) between two reads of the property.
+        built = Filters.build(*args)
         if filters is not None and built.active:
             raise InvalidRequest("give filters either as keyword arguments or as `filters=`, not both")
-        return self.pipeline.query(question, k, filters or built, self.embedder.embed_query)
+        return pipeline.query(question, k, filters or built, self.embedder.embed_query)
 
     def search(self, question: str, k: int | None = None, forces: Names = None, report_types: Names = None,
                areas: Names = None, years: Years = None, case_studies: bool = False,
                recommendations: bool = False, *, filters: Filters | None = None) -> list[Passage]:
         """Passages most relevant to the question, best first, within the filters."""
-        query = self.query(question, k, forces, report_types, areas, years, case_studies, recommendations,
-                           filters=filters)
-        return self.pipeline.search(query)
+        pipeline = self.pipeline
+        return pipeline.search(self._plan(pipeline, question, k, forces, report_types, areas, years, case_studies,
+                                          recommendations, filters=filters))
 
     def ask(self, question: str, mode: Mode = "extractive", k: int | None = None, forces: Names = None,
             report_types: Names = None, areas: Names = None, years: Years = None, case_studies: bool = False,
@@ -149,25 +154,24 @@ class Assistant:
         """Answer from the reports with cited sentences, or abstain when they do not answer."""
         if mode not in MODES:
             raise InvalidRequest(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        query = self.query(question, k, forces, report_types, areas, years, case_studies, recommendations,
-                           filters=filters)
-        return self.pipeline.ask(query, mode)
+        pipeline = self.pipeline
+        return pipeline.ask(self._plan(pipeline, question, k, forces, report_types, areas, years, case_studies,
+                                       recommendations, filters=filters), mode)
 
     # -- views for trainers and researchers -----------------------------------------------
 
     def case_studies(self, topic: str, k: int | None = None, forces: Names = None, report_types: Names = None,
                      areas: Names = None, years: Years = None) -> list[CaseStudy]:
         """Whole case studies on a topic, most relevant first (empty when none deals with it)."""
-        filters = Filters.build(forces, report_types, areas, years, case_studies=True)
-        query = self.pipeline.query(topic, k, filters, self.embedder.embed_query, steer=False)
-        return self.pipeline.case_studies(query)
+        filters, pipeline = Filters.build(forces, report_types, areas, years, case_studies=True), self.pipeline
+        return pipeline.case_studies(pipeline.query(topic, k, filters, self.embedder.embed_query, steer=False))
 
     def compare(self, theme: str, forces: Names = None, report_types: Names = None, areas: Names = None,
                 years: Years = None) -> Comparison:
         """One row per force (all forces in the corpus unless filtered) on a theme, cited."""
-        filters = Filters.build(forces, report_types, areas, years)
-        query = self.pipeline.query(theme, None, filters, self.embedder.embed_query, steer=False)
-        return self.pipeline.compare(query, self.reports())
+        filters, pipeline = Filters.build(forces, report_types, areas, years), self.pipeline
+        return pipeline.compare(pipeline.query(theme, None, filters, self.embedder.embed_query, steer=False),
+                                self.reports())
 
     # -- what the index holds ------------------------------------------------------------
 
