@@ -190,6 +190,9 @@ def upload_message(report, reports, reviewing: bool) -> str:
     """What an upload did, as escaped Markdown lines."""
     titles = {r.source: r.report_title for r in reports}
     lines = [f"Not added: {views.esc_markdown(f'{f.source}: {f.reason}')}" for f in report.errors]
+    if any(f.reason.startswith("not recognised as an HMICFRS") for f in report.errors):
+        lines.append(f"To add such a file anyway, choose “{AS_DOCUMENT}” above: it is then cited as another "
+                     "document, never as a force's report.")
     lines += [f"Already in the corpus: {views.esc_markdown(name)} (same text as "
               f"{views.esc_markdown(titles.get(same, Path(same).name))})." for name, same in report.duplicates]
     for r in report.added:

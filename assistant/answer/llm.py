@@ -64,7 +64,7 @@ def format_passages(passages: list[Passage]) -> str:
     for n, p in enumerate(passages, 1):
         label = f"{p.report_type}, {p.year}" if p.year else p.report_type
         blocks.append(
-            f'<passage id="{n}" force="{_attr(p.force)}" report="{_attr(label)}" '
+            f'<passage id="{n}" force="{_attr(p.force or "other document")}" report="{_attr(label)}" '
             f'section="{_attr(p.section)}">\n{_data(p.text)}\n</passage>'
         )
     return "\n\n".join(blocks)
@@ -213,5 +213,5 @@ def answer_with_llm(question: str, passages: list[Passage], llm_settings: LLMSet
     if abstained and not said_no_answer:
         text = ("The passages do not answer this: no sentence of the model's reply was supported "
                 "by a passage it cited.")
-    forces = list(dict.fromkeys(p.force for p in citations))
+    forces = list(dict.fromkeys(p.force for p in citations if p.kind == "report"))  # documents are no force
     return Answer(question, text, citations, abstained, "llm", forces, list(passages), notes)
