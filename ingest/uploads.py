@@ -1,8 +1,10 @@
 """Files users upload through the app: limits, generated names, and no leftovers.
 
 An upload's own name is never a path: it is cleaned for display (no control or invisible
-characters) and kept as provenance, and the file is stored in `app.uploads_dir` under a
-generated name (32 hex digits and the supported suffix its name ends in). The bytes are
+characters) and kept as provenance, and the file is stored under a generated name (32 hex
+digits and the supported suffix its name ends in) in a folder of `app.uploads_dir` per index
+(`folder`): an index built with other settings has uploads of its own, and its sweep must
+never take another index's files. The bytes are
 written there only under the ingest lock, just before the report's chunks (ingest/pipeline.py);
 a failed write deletes them again, and a file that no registered report points to (an
 upload or removal killed midway) is deleted by the next ingest's `sweep`, which touches
@@ -17,7 +19,7 @@ import uuid
 from pathlib import Path
 from typing import Iterable
 
-from assistant.index import Embedder, PassageStore
+from assistant.index import Embedder, PassageStore, index_name
 from assistant.records import IngestFailure, IngestReport, Provenance, ReportInfo
 from assistant.settings import SUPPORTED_SUFFIXES, Settings
 from assistant.text import display_name
@@ -32,6 +34,11 @@ def is_generated(path: Path) -> bool:
     return bool(_GENERATED.fullmatch(path.name))
 
 
+def folder(settings: Settings) -> Path:
+    """Where this index's uploads are kept."""
+    return Path(settings.app.uploads_dir) / index_name(settings)
+
+
 def place(item: Item, data: bytes) -> None:
     """Write an upload's bytes to its generated name (nothing for files ingested in place)."""
     if item.placed:
@@ -41,12 +48,12 @@ def place(item: Item, data: bytes) -> None:
 
 
 def sweep(settings: Settings, registered: Iterable[ReportInfo]) -> list[Path]:
-    """Delete uploaded files no registered report points to; run under the ingest lock."""
-    folder = Path(settings.app.uploads_dir)
-    if not folder.is_dir():
+    """Delete this index's uploaded files no registered report points to; run under the ingest lock."""
+    own = folder(settings)
+    if not own.is_dir():
         return []
     kept = {Path(r.source).resolve() for r in registered}
-    gone = [p for p in folder.iterdir() if p.is_file() and is_generated(p) and p.resolve() not in kept]
+    gone = [p for p in own.iterdir() if p.is_file() and is_generated(p) and p.resolve() not in kept]
     for path in gone:
         path.unlink(missing_ok=True)
     if gone:
@@ -85,7 +92,7 @@ def upload_items(settings: Settings, reports: list[ReportInfo], files: list[tupl
                                                "(EA_APP__MAX_USER_UPLOAD_MB); remove some first"))
         else:
             used += size
-            source = Path(cfg.uploads_dir) / f"{uuid.uuid4().hex}{suffix}"
+            source = folder(settings) / f"{uuid.uuid4().hex}{suffix}"
             items.append(Item(Path(path), source, shown, Provenance("upload", user, now(), shown)))
     return items, errors
 

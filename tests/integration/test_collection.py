@@ -25,7 +25,7 @@ import app as app_module
 from assistant import Assistant
 from assistant.__main__ import _citation_line
 from assistant.errors import InvalidRequest
-from assistant.index import CorpusCache, PassageStore
+from assistant.index import CorpusCache, PassageStore, index_name
 from assistant.records import IngestFailure, Passage, ReportInfo
 from assistant.settings import REPO_ROOT, AppSettings
 from conftest import bundled_reports
@@ -106,6 +106,10 @@ def a(base, settings, embedder, tmp_path) -> Assistant:
     return open_copy(base, settings, embedder, tmp_path)
 
 
+def uploads(a: Assistant) -> Path:
+    return a.settings.app.uploads_dir / index_name(a.settings)
+
+
 def write(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_text(text, encoding="utf-8")
@@ -173,7 +177,7 @@ def test_fake_cheshire_report_is_stored_separately_and_labelled_uploaded(a, tmp_
     assert (info.origin, info.added_by, info.original_name, info.size) == ("upload", "alice", "cheshire-review.txt",
                                                                             fake.stat().st_size)
     assert datetime.fromisoformat(info.added_at) and info.accepted  # local use: no review by default
-    assert Path(info.source).parent == tmp_path / "uploads" and Path(info.source).name != "cheshire-review.txt"
+    assert Path(info.source).parent == uploads(a) and Path(info.source).name != "cheshire-review.txt"
     assert real in a.reports()  # the real report is untouched: same entry, same chunks
 
     answer = a.ask(CUSTODY)
@@ -189,7 +193,7 @@ def test_fake_cheshire_report_is_stored_separately_and_labelled_uploaded(a, tmp_
 
     again = a.upload([(fake, "another-name.txt")], user="bob")  # the same bytes: nothing happens
     assert not again.added and again.duplicates == [("another-name.txt", info.source)]
-    assert len(list((tmp_path / "uploads").iterdir())) == 1 and len(a.reports()) == 3
+    assert len(list(uploads(a).iterdir())) == 1 and len(a.reports()) == 3
 
 
 def test_uploads_wait_for_a_reviewer_when_the_app_asks_for_a_login(base, settings, embedder, tmp_path):
@@ -315,7 +319,7 @@ def test_upload_limits_refuse_with_one_line_each(base, settings, embedder, tmp_p
     filler = write(tmp_path, "c.txt", FAKE_CHESHIRE + "x" * 9000)
     refused = a.upload([(filler, "c.txt")], user="alice").errors
     assert "over the 0.009 MB each user may add" in refused[0].reason
-    assert not any(f.name == "c.txt" for f in (tmp_path / "uploads").iterdir())
+    assert not any(f.name == "c.txt" for f in uploads(a).iterdir())
 
 
 HOSTILE_NAMES = ["../../../escaped.txt", "/etc/cron.d/evil.txt", "..\\..\\windows.txt", "report\u202efdp.txt",
@@ -335,12 +339,25 @@ def test_upload_names_are_never_paths(a, tmp_path):
     report = a.upload(files, user="alice")
     assert [f.source for f in report.errors] == [".txt"] and len(report.added) == len(HOSTILE_NAMES) - 1  # no type
     stored = sorted(Path(r.source) for r in report.added)
-    assert all(p.parent == tmp_path / "uploads" and len(p.stem) == 32 and p.suffix == ".txt" for p in stored)
-    assert outside_the_index() - before == {tmp_path / "uploads", *stored}  # nothing written anywhere else
+    assert all(p.parent == uploads(a) and len(p.stem) == 32 and p.suffix == ".txt" for p in stored)
+    assert outside_the_index() - before == {tmp_path / "uploads", uploads(a), *stored}  # nothing anywhere else
     assert not Path("/escaped.txt").exists() and not Path("/etc/cron.d/evil.txt").exists()
     names = {r.original_name for r in report.added}
     assert {"../../../escaped.txt", "reportfdp.txt", "new line.txt", "nulbyte.txt", "a" * 196 + ".txt"} <= names
     assert not any(ch in n for n in names for ch in "\x00\x1b\n\u202e")
+
+
+def test_files_of_killed_uploads_go_at_the_next_ingest_and_nothing_else(a):
+    own = uploads(a)
+    own.mkdir(parents=True)
+    killed = own / f"{'ab' * 16}.pdf"  # stored, never registered: its upload was killed
+    kept_by_user = own / "notes.txt"  # not a name we generate
+    other_index = a.settings.app.uploads_dir / "e5-small-0123456789" / f"{'cd' * 16}.txt"  # another index's upload
+    other_index.parent.mkdir(parents=True)
+    for path in (killed, kept_by_user, other_index):
+        path.write_bytes(b"x")
+    assert a.ingest([]).ok
+    assert not killed.exists() and kept_by_user.exists() and other_index.exists()
 
 
 # -- small ones ---------------------------------------------------------------------------------

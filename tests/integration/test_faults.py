@@ -229,7 +229,7 @@ def test_removal_killed_midway_is_finished_by_the_next_ingest(make_assistant, sm
 
     assert fresh.ingest([small]).ok  # the next ingest finishes the removal...
     assert_same(snapshot(fresh), clean_build(make_assistant, tmp_path, "clean", [small]))  # ...as if never added
-    assert not list(uploads.iterdir())
+    assert not [p for p in uploads.rglob("*") if p.is_file()]
 
 
 # -- two ingests at once ----------------------------------------------------------------
