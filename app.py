@@ -24,7 +24,7 @@ import gradio as gr
 from assistant import Assistant
 from assistant.errors import AssistantError
 from assistant.settings import SUPPORTED_SUFFIXES, Settings, get_settings
-from ui import views
+from ui import corpus, views
 from ui.endpoints import Endpoints, form_filters
 
 CSS = """
@@ -72,7 +72,7 @@ class App:
         return str(path)
 
     def corpus_rows(self) -> list[list]:
-        return views.corpus_rows(self.a.reports(), self.s.reviews_uploads())
+        return corpus.corpus_rows(self.a.reports(), self.s.reviews_uploads())
 
     # -- Ask -----------------------------------------------------------------------------
 
@@ -137,8 +137,8 @@ class App:
         reports = self.a.reports()
         reviewing = self.s.reviews_uploads()
         # The picker keeps what the user chose while the timer refreshes it (a removal clears it).
-        return (f"{INTRO}: {views.corpus_summary(reports, reviewing)}.", views.corpus_rows(reports, reviewing),
-                gr.update(choices=views.report_choices(reports)))
+        return (f"{INTRO}: {corpus.corpus_summary(reports, reviewing)}.", corpus.corpus_rows(reports, reviewing),
+                gr.update(choices=corpus.report_choices(reports)))
 
     def upload(self, files, kind, request: gr.Request):
         """Ingest uploaded files; refuse what cannot be read or is not a report, keep nothing half-done."""
@@ -286,10 +286,10 @@ def build_app(a: Assistant) -> gr.Blocks:
 def corpus_tab(app: App, header: gr.Markdown) -> None:
     """The reports table (kept in step with the index by a timer), upload, remove and accept."""
     s = app.s
-    corpus = gr.Dataframe(value=app.corpus_rows(), headers=views.CORPUS_HEADER, datatype="str", interactive=False,
-                          elem_id="corpus-table")
+    table = gr.Dataframe(value=app.corpus_rows(), headers=corpus.CORPUS_HEADER, datatype="str", interactive=False,
+                         elem_id="corpus-table")
     picker = gr.Dropdown([], label="Report", visible=s.app.upload, elem_id="corpus-pick")
-    shown = [header, corpus, picker]
+    shown = [header, table, picker]
     timer = gr.Timer(s.app.corpus_refresh_s)
     timer.tick(app.corpus_view, None, shown, show_progress="hidden", api_visibility="private")
     if not s.app.upload:

@@ -32,7 +32,7 @@ from conftest import bundled_reports
 from ingest.__main__ import main as ingest_main
 from ingest.lock import ingest_lock
 from ingest.manage import NOT_FOUND
-from ui import views
+from ui import corpus, views
 
 NOT_RECOGNISED = "not recognised as an HMICFRS inspection report: no force or report type found"
 SHOPPING = "Shopping list\n\n- milk\n- eggs\n- two loaves of bread from the shop on the corner\n- stamps\n"
@@ -188,8 +188,8 @@ def test_fake_cheshire_report_is_stored_separately_and_labelled_uploaded(a, tmp_
     assert "[uploaded]" in views.answer_export(answer) and "badge-uploaded" in views.sources_html(answer, a.section)
     row = next(r for r in a.compare("appropriate adult for children in custody").rows if r.force == "Cheshire")
     assert f"{real.report_title} (uploaded)" in row.reports  # never merged into the real report's title
-    corpus = views.corpus_rows(a.reports(), reviewing=False)
-    assert any(r[0] == info.doc_id and r[7].startswith("uploaded by alice") for r in corpus)
+    rows = corpus.corpus_rows(a.reports(), reviewing=False)
+    assert any(r[0] == info.doc_id and r[7].startswith("uploaded by alice") for r in rows)
 
     again = a.upload([(fake, "another-name.txt")], user="bob")  # the same bytes: nothing happens
     assert not again.added and again.duplicates == [("another-name.txt", info.source)]
@@ -203,7 +203,7 @@ def test_uploads_wait_for_a_reviewer_when_the_app_asks_for_a_login(base, setting
     (info,) = a.upload([(write(tmp_path, "b.txt", BORSETSHIRE), "b.txt")], user="alice").added
     assert not info.accepted and "Borsetshire" not in a.forces()
     assert not [p for p in a.search("child in custody overnight appropriate adult") if p.doc_id == info.doc_id]
-    assert views.status(next(r for r in a.reports() if r.doc_id == info.doc_id), True) == "awaiting review"
+    assert corpus.status(next(r for r in a.reports() if r.doc_id == info.doc_id), True) == "awaiting review"
     accepted = a.accept(info.doc_id, by="reviewer")
     assert accepted.accepted[0].accepted and accepted.accepted[0].accepted_by == "reviewer"
     assert "Borsetshire" in a.forces()
