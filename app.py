@@ -288,7 +288,8 @@ def corpus_tab(app: App, header: gr.Markdown) -> None:
     s = app.s
     table = gr.Dataframe(value=app.corpus_rows(), headers=corpus.CORPUS_HEADER, datatype="str", interactive=False,
                          elem_id="corpus-table")
-    picker = gr.Dropdown([], label="Report", visible=s.app.upload, elem_id="corpus-pick")
+    picker = gr.Dropdown([], label="Report to remove" + (" or accept" if s.reviews_uploads() else ""),
+                         visible=s.app.upload, elem_id="corpus-pick")
     shown = [header, table, picker]
     timer = gr.Timer(s.app.corpus_refresh_s)
     timer.tick(app.corpus_view, None, shown, show_progress="hidden", api_visibility="private")
