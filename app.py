@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import assistant.offline  # noqa: F401  (before gradio is imported: telemetry off)
 
+import atexit
 import ipaddress
+import logging
 import shutil
 import sys
 import time
+import tempfile
+import threading
 import uuid
 from pathlib import Path
 
 import gradio as gr
 
 from assistant import Assistant
-from assistant.errors import AssistantError, IndexBusy
+from assistant.errors import AssistantError
 from assistant.records import Draft
 from assistant.settings import SUPPORTED_SUFFIXES, Settings, get_settings
-from ui import views
+from ui import corpus, views
 from ui.endpoints import Endpoints, form_filters, years_span
 
 CSS = """
@@ -38,9 +42,11 @@ CSS = """
 .comparison td, .comparison th { border: 1px solid var(--border-color-primary); padding: 6px; vertical-align: top; }
 .no-evidence { color: var(--body-text-color-subdued); }
 .recommendations .rec-text { white-space: pre-wrap; }
+.badge { font-size: 0.8em; border: 1px solid var(--border-color-accent); border-radius: 4px; padding: 0 4px; margin-left: 4px; }
 """
 SEARCHING = "_Searching the reports…_"
 DRAFT_EVERY_S = 0.1  # at most ten draft updates a second: a fast model would flood the browser
+AS_REPORT, AS_DOCUMENT = "Inspection report", "Other document (not an HMICFRS report)"
 
 
 def is_loopback(host: str) -> bool:
@@ -58,20 +64,20 @@ class App:
     def __init__(self, a: Assistant):
         self.a = a
         self.s = a.settings
-        self.s.app.export_dir.mkdir(parents=True, exist_ok=True)
+        self.exports = export_folder(self.s)
 
     # -- helpers -------------------------------------------------------------------------
 
     def _export(self, text: str, stem: str, suffix: str) -> str:
-        path = self.s.app.export_dir / f"{stem}-{uuid.uuid4().hex[:8]}{suffix}"
+        path = self.exports / f"{stem}-{uuid.uuid4().hex[:8]}{suffix}"
         path.write_text(text, encoding="utf-8")
+        older = sorted(self.exports.iterdir(), key=lambda p: p.stat().st_mtime)[: -self.s.app.max_exports]
+        for old in older:  # a long-running app keeps the newest only
+            old.unlink(missing_ok=True)
         return str(path)
 
     def corpus_rows(self) -> list[list]:
-        return [
-            [r.force, r.report_title, r.report_type, r.inspected or "", r.published or "", r.chunks]
-            for r in self.a.reports()
-        ]
+        return corpus.corpus_rows(self.a.reports(), self.s.reviews_uploads())
 
     # -- Ask -----------------------------------------------------------------------------
 
@@ -97,7 +103,7 @@ class App:
             answer = yield from self._drafts(self.a.ask_stream(question, mode=mode, k=int(k), filters=filters,
                                                                history=earlier), history, earlier)
         except AssistantError as exc:  # bad question, LLM down (even mid-reply): say so in the chat
-            history[-1] = {"role": "assistant", "content": f"⚠️ {views.esc_markdown(str(exc))}"}
+            history[-1] = {"role": "assistant", "content": f"⚠️ {views.esc_markdown(public(exc))}"}
             yield history, "", gr.update(), gr.update(), earlier
             return
         history[-1] = {"role": "assistant", "content": views.chat_markdown(answer)}
@@ -163,38 +169,94 @@ class App:
 
     # -- Corpus --------------------------------------------------------------------------
 
-    def upload(self, file_path, request: gr.Request):
-        """Ingest one uploaded report; refuse what cannot be read, keep nothing half-done."""
+    def may_upload(self, user: str | None) -> bool:
         allowed = self.s.app.upload_users
+        return self.s.app.upload and not (allowed and user not in allowed)
+
+    def may_review(self, user: str | None) -> bool:
+        reviewers = self.s.app.reviewers
+        return user in reviewers if reviewers else self.may_upload(user)
+
+    def corpus_view(self):
+        """Header line, table and picker as the index is now (another process may have changed it)."""
+        self.a.refresh()  # one small registry read; derived state reloads on the next question
+        reports = self.a.reports()
+        reviewing = self.s.reviews_uploads()
+        # The picker keeps what the user chose while the timer refreshes it (a removal clears it).
+        return (f"{INTRO}: {corpus.corpus_summary(reports, reviewing)}.", corpus.corpus_rows(reports, reviewing),
+                gr.update(choices=corpus.report_choices(reports)))
+
+    def upload(self, files, kind, request: gr.Request):
+        """Ingest uploaded files; refuse what cannot be read or is not a report, keep nothing half-done."""
         user = getattr(request, "username", None)
-        if not self.s.app.upload or (allowed and user not in allowed):
+        if not self.may_upload(user):
             raise gr.Error("You are not allowed to add reports.")
-        if not file_path:
-            return gr.update(), "Choose a report file (.txt, .md, .html, .pdf) to add."
-        src = Path(file_path)
-        if src.suffix.lower() not in SUPPORTED_SUFFIXES:
-            return gr.update(), views.esc_markdown(
-                f"{src.name}: unsupported file type; use one of {', '.join(SUPPORTED_SUFFIXES)}.")
-        folder = self.s.app.uploads_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        dest = folder / src.name
-        if dest.exists():
-            dest = folder / f"{src.stem}-{uuid.uuid4().hex[:6]}{src.suffix}"
-        shutil.copyfile(src, dest)
+        paths = [f for f in ([files] if isinstance(files, str) else files or []) if f]
+        if not paths:
+            return *self.corpus_view(), "Choose a report file (.txt, .md, .html, .pdf) to add."
+        try:  # the name the user gave a file is the last part of gradio's upload path
+            report = self.a.upload([(p, Path(p).name) for p in paths], user or "", kind == AS_DOCUMENT)
+        except AssistantError as exc:  # a long ingest from the command line holds the index
+            return *self.corpus_view(), f"Not added: {views.esc_markdown(public(exc))}"
+        return *self.corpus_view(), upload_message(report, self.a.reports(), self.s.reviews_uploads())
+
+    def remove(self, doc_id, request: gr.Request):
+        if not self.may_upload(getattr(request, "username", None)):
+            raise gr.Error("You are not allowed to remove reports.")
+        return self._manage(self.a.remove, doc_id, "Removed")
+
+    def accept(self, doc_id, request: gr.Request):
+        user = getattr(request, "username", None)
+        if not self.may_review(user):
+            raise gr.Error("You are not allowed to accept uploads.")
+        return self._manage(lambda i: self.a.accept(i, by=user or ""), doc_id, "Accepted")
+
+    def _manage(self, action, doc_id, done: str):
+        if not doc_id:
+            return *self.corpus_view(), "Choose a report first."
         try:
-            report = self.a.ingest([dest])
-        except IndexBusy as exc:  # a long ingest from the command line holds the index
-            dest.unlink(missing_ok=True)
-            return gr.update(), f"Not added: {views.esc_markdown(str(exc))}"
-        if report.errors:
-            dest.unlink(missing_ok=True)
-            return gr.update(), "\n".join(f"Not added: {views.esc_markdown(f.reason)}" for f in report.errors)
-        if report.duplicates:
-            dest.unlink(missing_ok=True)
-            return gr.update(), f"Already in the corpus (same text as {views.esc_markdown(Path(report.duplicates[0][1]).name)})."
-        added = "; ".join(f"{r.force} – {r.report_title} ({r.chunks} passages)" for r in report.added)
-        warned = "".join(f"\n\nWarning: {views.esc_markdown(w)}" for _, w in report.warnings)
-        return self.corpus_rows(), f"Added {views.esc_markdown(added)}.{warned}"
+            report = action(doc_id)
+        except AssistantError as exc:
+            return *self.corpus_view(), f"Not done: {views.esc_markdown(public(exc))}"
+        names = [f"{r.force or 'other document'} – {r.report_title}" for r in report.removed + report.accepted]
+        message = f"{done}: {views.esc_markdown('; '.join(names))}." if names else "Not found (already removed?)."
+        header, rows, picker = self.corpus_view()
+        return header, rows, {**picker, "value": None}, message
+
+
+INTRO = "HMICFRS national child protection inspection reports. Every sentence of an answer is cited to its report"
+
+
+def public(exc: AssistantError) -> str:
+    """An error as other users of the app may see it (IndexBusy without the holder's details)."""
+    return getattr(exc, "public", None) or str(exc)
+
+
+def upload_message(report, reports, reviewing: bool) -> str:
+    """What an upload did, as escaped Markdown lines."""
+    titles = {r.source: r.report_title for r in reports}
+    lines = [f"Not added: {views.esc_markdown(f'{f.source}: {f.reason}')}" for f in report.errors]
+    if any(f.reason.startswith("not recognised as an HMICFRS") for f in report.errors):
+        lines.append(f"To add such a file anyway, choose “{AS_DOCUMENT}” above: it is then cited as another "
+                     "document, never as a force's report.")
+    lines += [f"Already in the corpus: {views.esc_markdown(name)} (same text as "
+              f"{views.esc_markdown(titles.get(same, Path(same).name))})." for name, same in report.duplicates]
+    for r in report.added:
+        label = f"{r.force} – {r.report_title}" if r.kind == "report" else f"other document – {r.report_title}"
+        wait = "; it waits for a reviewer before answers use it" if reviewing and not r.accepted else ""
+        lines.append(f"Added {views.esc_markdown(label)} ({r.chunks} passages, marked as uploaded{wait}).")
+    lines += [f"Warning: {views.esc_markdown(f'{Path(source).name}: {w}')}" for source, w in report.warnings]
+    return "\n\n".join(lines)
+
+
+def export_folder(s: Settings) -> Path:
+    """A private export folder for this app instance (under `app.export_dir`, or the system
+    temp dir), removed when the process exits."""
+    if s.app.export_dir is not None:
+        s.app.export_dir.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="evidence-assistant-exports-", dir=s.app.export_dir))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def recommendations_tab(app: App, forces: list[str], values: dict[str, list]) -> None:
@@ -222,11 +284,8 @@ def build_app(a: Assistant) -> gr.Blocks:
     values = a.filter_values()
     llm = bool(s.llm.base_url)
     with gr.Blocks(title="Child protection inspection evidence") as demo:
-        gr.Markdown(
-            "## Child protection inspection evidence\n"
-            f"HMICFRS national child protection inspection reports: {len(a.reports())} reports, "
-            f"{views.esc_markdown(', '.join(forces)) or 'none yet'}. Every sentence of an answer is cited to its report."
-        )
+        gr.Markdown("## Child protection inspection evidence")
+        header = gr.Markdown(app.corpus_view()[0], elem_id="corpus-summary")
         with gr.Tab("Ask", id="ask"):
             with gr.Row():
                 with gr.Column(scale=3):
@@ -291,17 +350,38 @@ def build_app(a: Assistant) -> gr.Blocks:
         recommendations_tab(app, forces, values)
 
         with gr.Tab("Corpus", id="corpus"):
-            corpus = gr.Dataframe(value=app.corpus_rows(), headers=["force", "title", "type", "inspected", "published", "passages"],
-                                  datatype="str", interactive=False, elem_id="corpus-table")
-            if s.app.upload:
-                gr.Markdown(f"Add a report (.txt, .md, .html, .pdf; up to {s.max_file_mb:g} MB). "
-                            "Force, dates, type and sections are read from the report itself.")
-                upload = gr.File(file_types=list(SUPPORTED_SUFFIXES), label="Report", elem_id="upload")
-                u_status = gr.Markdown(elem_id="upload-status")
-                upload.upload(app.upload, upload, [corpus, u_status], api_name="upload", api_visibility="private")
+            corpus_tab(app, header)
 
         Endpoints(a).register()
     return demo
+
+
+def corpus_tab(app: App, header: gr.Markdown) -> None:
+    """The reports table (kept in step with the index by a timer), upload, remove and accept."""
+    s = app.s
+    table = gr.Dataframe(value=app.corpus_rows(), headers=corpus.CORPUS_HEADER, datatype="str", interactive=False,
+                         elem_id="corpus-table")
+    picker = gr.Dropdown([], label="Report to remove" + (" or accept" if s.reviews_uploads() else ""),
+                         visible=s.app.upload, elem_id="corpus-pick")
+    shown = [header, table, picker]
+    timer = gr.Timer(s.app.corpus_refresh_s)
+    timer.tick(app.corpus_view, None, shown, show_progress="hidden", api_visibility="private")
+    if not s.app.upload:
+        return
+    with gr.Row():
+        remove = gr.Button("Remove", variant="stop", elem_id="corpus-remove")
+        accept = gr.Button("Accept for answers", visible=s.reviews_uploads(), elem_id="corpus-accept")
+    gr.Markdown(f"Add reports (.txt, .md, .html, .pdf; up to {s.app.max_upload_mb:g} MB each, "
+                f"{s.app.max_upload_files} at a time). Force, dates, type and sections are read from the report "
+                "itself; files that are not HMICFRS inspection reports are refused unless added as other documents. "
+                "Uploads are marked as uploaded wherever they are cited"
+                + (", and wait for a reviewer before answers use them." if s.reviews_uploads() else "."))
+    kind = gr.Radio([AS_REPORT, AS_DOCUMENT], value=AS_REPORT, label="Add as", elem_id="upload-kind")
+    upload = gr.File(file_types=list(SUPPORTED_SUFFIXES), file_count="multiple", label="Files", elem_id="upload")
+    status = gr.Markdown(elem_id="upload-status")
+    upload.upload(app.upload, [upload, kind], [*shown, status], api_name="upload", api_visibility="private")
+    remove.click(app.remove, picker, [*shown, status], api_visibility="private")
+    accept.click(app.accept, picker, [*shown, status], api_visibility="private")
 
 
 def credentials(s: Settings) -> tuple[str, str] | None:
@@ -322,8 +402,27 @@ def launch(demo: gr.Blocks, s: Settings, **kwargs):
     auth = credentials(s)
     return demo.queue(default_concurrency_limit=s.app.concurrency).launch(
         server_name=s.server_name, server_port=s.server_port, share=False, auth=auth, css=CSS,
-        max_file_size=f"{s.max_file_mb:g}mb", allowed_paths=[str(s.app.export_dir)], **kwargs,
+        max_file_size=f"{s.app.max_upload_mb:g}mb", allowed_paths=[str(s.app.export_dir)] if s.app.export_dir else None,
+        **kwargs,
     )
+
+
+def watch(a: Assistant, every: float, stop: threading.Event | None = None) -> threading.Thread:
+    """Check for other processes' ingests and removals off the question path: reload the
+    derived state in the background, so no question waits for the registry read or a rebuild."""
+    stop = stop or threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every):
+            try:
+                if a.refresh():
+                    _ = a.pipeline
+            except Exception:  # noqa: BLE001  (a question will retry, and show the error)
+                logging.getLogger(__name__).warning("could not reload the index", exc_info=True)
+
+    thread = threading.Thread(target=run, name="index-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def main() -> None:
@@ -335,6 +434,7 @@ def main() -> None:
     if not a.store.count():
         print("The index is empty: run `python -m ingest` first (scripts/run does it for you).", file=sys.stderr)
     a.warm_up()
+    watch(a, max(a.settings.refresh_s / 2, 0.5))
     launch(build_app(a), a.settings)
 
 

@@ -15,7 +15,7 @@ from assistant import Assistant
 from assistant.errors import run_cli
 from assistant.index.tracker import TABLE_HEADER, review_found, table_row
 from assistant.records import MODES, Answer, Filters, Passage, Recommendation
-from assistant.text import printable, to_csv
+from assistant.text import footnote_marks, printable, to_csv
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -54,7 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _citation_line(n: int, p: Passage) -> str:
-    return f"[{n}] {p.force} – {p.report_title} – {p.section} ({p.source}:{p.start}-{p.end})"
+    marks = "".join(f" [{m}]" for m in p.marks)  # uploads and other documents say so
+    who = p.force if p.kind == "report" else "Other document"
+    return f"[{n}] {who} – {p.report_title}{marks} – {p.section} ({p.source}:{p.start}-{p.end})"
 
 
 def print_answer(answer: Answer) -> None:
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         print(printable(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2)))
         return 0
     for n, p in enumerate(passages, start=1):
-        print(printable(f"{_citation_line(n, p)}  score={p.score:.3f}\n    {p.text[:300]}\n"))
+        print(printable(f"{_citation_line(n, p)}  score={p.score:.3f}\n    {footnote_marks(p.text[:300])}\n"))
     return 0
 
 

@@ -104,7 +104,8 @@ class Pipeline:
         return case_studies(query, self.retriever, self.store, self.answerer.picker, self.settings)
 
     def compare(self, query: Query, reports: list[ReportInfo]) -> Comparison:
-        return compare(query, self.retriever, self.answerer.picker, self.answerer.topics, reports,
+        served = [r for r in reports if r.doc_id in self.corpus.registry]  # not uploads awaiting review
+        return compare(query, self.retriever, self.answerer.picker, self.answerer.topics, served,
                        self.forces, self.settings)
 
     def warm_up(self, embed: Callable[[str], np.ndarray]) -> None:

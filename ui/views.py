@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 from assistant.answer import NO_EVIDENCE
 from assistant.index.tracker import TABLE_HEADER, review_found, table_row
 from assistant.records import Answer, CaseStudy, Comparison, Filters, Passage, Recommendation
-from assistant.text import report_dates, report_label, to_csv  # CSV exports: formula-looking cells quoted
+from assistant.text import footnote_marks, report_dates, report_label, to_csv  # CSV: formula-looking cells quoted
 
 MARKER = re.compile(r"\[(\d+)\]")
 _BULLET = re.compile(r"^\s*[-*]\s+")
@@ -152,10 +152,26 @@ def report_date(p: Passage) -> str:
     return report_dates(p.report_type, p.inspected, p.published) or str(p.year or "")
 
 
+def shown(text: str) -> str:
+    """Report text as pages show it: its own footnote markers in superscript, so only our
+    citation markers are bracketed (assistant/text/footnotes.py)."""
+    return footnote_marks(text)
+
+
+def who(p: Passage) -> str:
+    """Whose text it is: the force, or 'Other document' (documents have no force)."""
+    return "Other document" if p.kind == "document" else p.force
+
+
+def badges(marks: Iterable[str]) -> str:
+    """'uploaded' / 'other document' labels, so no one mistakes them for Inspectorate findings."""
+    return "".join(f" <span class='badge badge-{esc(m.replace(' ', '-'))}'>{esc(m)}</span>" for m in marks)
+
+
 def source_header(n: int, p: Passage) -> str:
     facts = " · ".join(esc(x) for x in (p.report_type, report_date(p)) if x)
     return (
-        f"<div class='src-head'><b>[{n}] {esc(p.force)}</b> — {esc(p.report_title)}"
+        f"<div class='src-head'><b>[{n}] {esc(who(p))}</b> — {esc(p.report_title)}{badges(p.marks)}"
         f"<br><small>{facts}</small><br><small class='src-section'>{esc(p.section)}</small></div>"
     )
 
@@ -165,9 +181,9 @@ def in_section(section: list[Passage], passage: Passage, sentences: list[str]) -
     parts = []
     for chunk in section:
         if chunk.id == passage.id:
-            parts.append(f"<div class='src-cited'>{highlight(chunk.text, sentences)}</div>")
+            parts.append(f"<div class='src-cited'>{highlight(shown(chunk.text), sentences)}</div>")
         else:
-            parts.append(f"<div>{esc(chunk.text)}</div>")
+            parts.append(f"<div>{esc(shown(chunk.text))}</div>")
     return "".join(parts)
 
 
@@ -184,7 +200,7 @@ def sources_html(answer: Answer, section_of: Callable[[Passage], list[Passage]])
         quotes = cited.get(n, []) if answer.citations else []
         cards.append(
             f"<div class='src' id='{anchor}'>{source_header(n, p)}"
-            f"<div class='src-text'>{highlight(p.text, quotes)}</div>"
+            f"<div class='src-text'>{highlight(shown(p.text), quotes)}</div>"
             f"<details><summary>Open in its section</summary>"
             f"<div class='src-context'>{in_section(section_of(p), p, quotes)}</div></details></div>"
         )
@@ -225,20 +241,26 @@ def answer_export(answer: Answer) -> str:
     if listed:
         lines += ["## Sources" if answer.citations else "## Closest passages (not an answer)", ""]
     for n, p in enumerate(listed, start=1):
+        marks = "".join(f" [{m}]" for m in p.marks)
         lines += [
-            f"[{n}] **{p.force}**, {p.report_title} ({p.report_type}, {report_date(p)}), section: {p.section}",
+            f"[{n}] **{who(p)}**, {p.report_title} ({p.report_type}, {report_date(p)}){marks}, section: {p.section}",
             "",
-            *[f"> {line}" for line in p.text.split("\n")],
+            *[f"> {line}" for line in shown(p.text).split("\n")],
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
 
 
-CASE_HEADER = ["title", "force", "report", "report type", "year", "section", "case text"]
+CASE_HEADER = ["title", "force", "report", "report type", "year", "section", "case text", "provenance"]
+
+
+def _case_marks(c: CaseStudy) -> tuple[str, ...]:
+    return c.passages[0].marks if c.passages else ()
 
 
 def case_rows(cases: list[CaseStudy]) -> list[list[object]]:
-    return [[c.title, c.force, c.report_title, c.report_type, c.year or "", c.section, c.text] for c in cases]
+    return [[c.title, c.force, c.report_title, c.report_type, c.year or "", c.section, shown(c.text),
+             "; ".join(_case_marks(c))] for c in cases]
 
 
 def cases_html(cases: list[CaseStudy]) -> str:
@@ -248,8 +270,8 @@ def cases_html(cases: list[CaseStudy]) -> str:
         facts = " · ".join(esc(x) for x in (c.report_title, c.report_type, c.year) if x)
         cards.append(
             f"<div class='case' id='case-{n}'><h4>{n}. {esc(c.title)}</h4>"
-            f"<div><b>{esc(c.force)}</b> — {facts}</div><small class='src-section'>{esc(c.section)}</small>"
-            f"<div class='case-text'>{esc(c.text)}</div></div>"
+            f"<div><b>{esc(c.force)}</b> — {facts}{badges(_case_marks(c))}</div>"
+            f"<small class='src-section'>{esc(c.section)}</small><div class='case-text'>{esc(shown(c.text))}</div></div>"
         )
     return f"<div class='cases'>{''.join(cards)}</div>"
 
@@ -262,7 +284,7 @@ COMPARE_HEADER = ["force", "reports", "evidence found", "key findings", "sources
 
 
 def _source_line(n: int, p: Passage) -> str:
-    return f"[{n}] {p.report_title} – {p.section}"
+    return f"[{n}] {p.report_title}{''.join(f' [{m}]' for m in p.marks)} – {p.section}"
 
 
 def comparison_csv(comparison: Comparison) -> str:
@@ -288,7 +310,7 @@ def comparison_html(comparison: Comparison) -> str:
         )
     notes = "".join(f"<p><em>{esc(note)}</em></p>" for note in comparison.notes)
     sources = "".join(
-        f"<li id='cmp-{n}'><b>{esc(p.force)}</b> — {esc(p.report_title)} ({esc(report_date(p))}) "
+        f"<li id='cmp-{n}'><b>{esc(p.force)}</b> — {esc(p.report_title)}{badges(p.marks)} ({esc(report_date(p))}) "
         f"<small>{esc(p.section)}</small></li>"
         for n, p in enumerate(comparison.citations, start=1)
     )

@@ -18,9 +18,15 @@ from assistant.index import PassageStore
 from assistant.records import CaseStudy, Comparison, Finding, Passage, Query, ReportInfo
 from assistant.retrieve import HybridRetriever
 from assistant.settings import Settings
+from assistant.text import footnote_marks
 
 _CASE = re.compile(r"^case stud(?:y|ies)\b[\s:–-]*", re.I)
 NO_EVIDENCE = "No evidence found in this report."
+
+
+def report_label(title: str, origin: str) -> str:
+    """A report as a comparison row lists it: an upload says so (it may copy a real title)."""
+    return f"{title} (uploaded)" if origin == "upload" else title
 
 
 def case_root(section: str) -> str:
@@ -54,6 +60,8 @@ def case_studies(query: Query, retriever: HybridRetriever, store: PassageStore, 
         groups.setdefault((p.doc_id, case_root(p.section)), []).append(p)
     out: list[CaseStudy] = []
     for (doc_id, root), matched in groups.items():
+        if matched[0].kind != "report":
+            continue  # other documents never count as a force's case studies
         where = {"$and": [{"doc_id": doc_id}, {"is_case_study": True}]}
         chunks = [p for p in store.passages(where) if p.section == root or p.section.startswith(root + " > ")]
         chunks.sort(key=lambda p: p.chunk_index)
@@ -79,7 +87,8 @@ def compare(query: Query, retriever: HybridRetriever, picker: SentencePicker, to
     scope = list(query.filters.forces) or forces
     titles_of: dict[str, list[str]] = {}
     for info in reports:
-        titles_of.setdefault(info.force, []).append(info.report_title)
+        if info.counts_as_force:  # other documents are never a row or a force's report
+            titles_of.setdefault(info.force, []).append(report_label(info.report_title, info.origin))
     notes: list[str] = []
     unknown = topics.unknown(query.text, set(query.terms))
     if unknown:
@@ -103,9 +112,10 @@ def compare(query: Query, retriever: HybridRetriever, picker: SentencePicker, to
                 citations.append(s.passage)
                 number[s.passage.id] = len(citations)
             n = number[s.passage.id]
-            sentences.append(f"{s.text} [{n}]")
+            sentences.append(f"{footnote_marks(s.text)} [{n}]")
             if n not in used:
                 used.append(n)
-        titles = list(OrderedDict.fromkeys(s.passage.report_title for s in picked))
-        rows.append(Finding(force, titles, True, sentences, used, " ".join(sentences)))
+        reports_used = OrderedDict((s.passage.doc_id, report_label(s.passage.report_title, s.passage.origin))
+                                   for s in picked)  # one per report, even two of one title
+        rows.append(Finding(force, list(reports_used.values()), True, sentences, used, " ".join(sentences)))
     return Comparison(query.text, rows, citations, notes)

@@ -16,9 +16,9 @@ next ingest redoes it.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, fields
+from dataclasses import MISSING, asdict, fields, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 import chromadb
 import numpy as np
@@ -37,6 +37,7 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 _warned: set[str] = set()
 _PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
+_R = TypeVar("_R")
 
 
 def _to_meta(values: dict) -> dict:
@@ -44,15 +45,28 @@ def _to_meta(values: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in values.items()}
 
 
+def _defaults(cls: type) -> dict:
+    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+
+
+_PASSAGE_DEFAULTS, _REPORT_DEFAULTS = _defaults(Passage), _defaults(ReportInfo)
+_REPORT_FIELDS = [f.name for f in fields(ReportInfo)]
 _OPTIONAL = ("published", "inspected", "year", "recommendations", "stated_recommendations")
 
 
-def _from_meta(meta: dict, names: list[str]) -> dict:
-    out = {k: meta.get(k) for k in names}
+def _from_meta(meta: dict, names: list[str], defaults: dict = _PASSAGE_DEFAULTS) -> dict:
+    """Stored metadata as field values; keys an older version did not write take the
+    field's default (provenance, kind)."""
+    out = {k: meta.get(k, defaults.get(k)) for k in names}
     for key in _OPTIONAL:
         if key in out and out[key] == "":
             out[key] = None
     return out
+
+
+def _batches(items: list[_R], size: int) -> Iterator[list[_R]]:
+    for i in range(0, len(items), max(size, 1)):
+        yield items[i : i + size]
 
 
 def _connect(settings: Settings) -> ClientAPI:
@@ -93,6 +107,9 @@ class PassageStore:
         self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
         self.recs = self.client.get_or_create_collection(f"recommendations-{name}", embedding_function=None)
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        # Chroma refuses larger writes ("Batch size ... greater than max batch size"), and
+        # llama-index's ChromaVectorStore sends up to 41,665 rows at once.
+        self.max_batch = self.client.get_max_batch_size()
         if settings.embedding.precision == "auto" and settings.chroma_server() is not None:
             _warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
                        f"machines that measure differently write different indexes; set EA_EMBEDDING__PRECISION "
@@ -131,9 +148,26 @@ class PassageStore:
     # -- reports ---------------------------------------------------------------------
 
     def reports(self) -> list[ReportInfo]:
-        names = [f.name for f in fields(ReportInfo)]
+        """Every registered report, served or waiting for review: one small `get`."""
         got = self.registry.get(include=["metadatas"])
-        return [ReportInfo(**_from_meta(m, names)) for m in got["metadatas"]]
+        return [ReportInfo(**_from_meta(m, _REPORT_FIELDS, _REPORT_DEFAULTS)) for m in got["metadatas"]]
+
+    def served(self) -> list[ReportInfo]:
+        """The reports answers may use: every registered one but uploads awaiting review."""
+        review = self.settings.reviews_uploads()
+        return [r for r in self.reports() if r.accepted or not review]
+
+    def update_report(self, info: ReportInfo) -> None:
+        """Rewrite a registered report's entry (acceptance); its passages stay as they are."""
+        self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
+
+    def accept(self, doc_id: str, by: str) -> ReportInfo | None:
+        found = next((r for r in self.reports() if r.doc_id == doc_id), None)
+        if found is None:
+            return None
+        accepted = replace(found, accepted=True, accepted_by=by)
+        self.update_report(accepted)
+        return accepted
 
     def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray,
                        recommendations: list[Recommendation] = ()) -> None:
@@ -149,19 +183,26 @@ class PassageStore:
             )
             for p, vector in zip(passages, vectors)
         ]
-        if nodes:
-            self.vectors.add(nodes)
+        for batch in _batches(nodes, self.max_batch):
+            self.vectors.add(batch)
         if recommendations:
             rows = [encode(r) for r in recommendations]
-            self.recs.add(ids=[r.id for r in recommendations], metadatas=[_to_meta(m) for m, _ in rows],
-                          documents=[doc for _, doc in rows], embeddings=[[1.0]] * len(rows))
+            for batch in _batches(list(zip(recommendations, rows)), self.max_batch):
+                self.recs.add(ids=[r.id for r, _ in batch], metadatas=[_to_meta(m) for _, (m, _) in batch],
+                              documents=[doc for _, (_, doc) in batch], embeddings=[[1.0]] * len(batch))
         # The registry needs a vector of its own; a constant one keeps it a plain table.
-        self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
+        self.update_report(info)
 
     def remove_report(self, doc_id: str) -> None:
+        """Registry entry first, then the passages: an interruption leaves only unregistered
+        passages, which are never served and go at the next ingest (`drop_unregistered`)."""
         self.registry.delete(ids=[doc_id])
-        self.vectors.delete(ref_doc_id=doc_id)
+        self.collection.delete(where={"doc_id": doc_id})  # one call, any size (ids are capped)
         self.recs.delete(where={"doc_id": doc_id})
+
+    def _delete(self, ids: list[str]) -> None:
+        for batch in _batches(ids, self.max_batch):
+            self.collection.delete(ids=batch)
 
     def clear(self) -> None:
         """Remove every report and passage of this index (other indexes are left alone)."""
@@ -181,11 +222,10 @@ class PassageStore:
         known = [info.doc_id for info in self.reports()]
         where = {"doc_id": {"$nin": known}} if known else None
         ids = self.collection.get(where=where, include=[])["ids"]
-        if ids:
-            self.collection.delete(ids=ids)
+        self._delete(ids)
         orphans = self.recs.get(where=where, include=[])["ids"]
-        if orphans:
-            self.recs.delete(ids=orphans)
+        for batch in _batches(orphans, self.max_batch):
+            self.recs.delete(ids=batch)
         return len(ids)
 
     def recommendation_rows(self) -> list[tuple[str, str]]:
@@ -218,6 +258,7 @@ class PassageStore:
             for pid, text, meta, dist in zip(
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
             )
+            if meta is not None  # a row another process deleted, still in this process's vector index
         ]
 
     def location(self) -> str:

@@ -72,9 +72,11 @@ class Planner:
     def __init__(self, corpus: Corpus, settings: Settings):
         self.settings = settings
         passages = corpus.passages
-        # Filterable values in the corpus' own spelling, keyed lowercase.
+        # Filterable values in the corpus' own spelling, keyed lowercase. Other documents
+        # have no force: they are never one of the corpus' forces.
         self.values: dict[str, dict[str, str]] = {
-            name: {getattr(p, field).lower(): getattr(p, field) for p in passages}
+            name: {getattr(p, field).lower(): getattr(p, field) for p in passages
+                   if name != "forces" or p.kind == "report"}
             for name, field in FILTER_FIELDS.items()
         }
         self.forces: list[str] = sorted(self.values["forces"].values())
@@ -96,13 +98,15 @@ class Planner:
     def filters(self, f: Filters) -> Filters:
         """The filters with names mapped to the corpus' spelling; unknown names refused."""
         fixed = {}
+        most = self.settings.max_filter_values
         for name, known in self.values.items():
             values = getattr(f, name)
+            if len(values) > most:  # repeats are already one (Filters.build)
+                raise InvalidRequest(f"too many {name.replace('_', ' ')}: {len(values)} given, at most {most}")
             unknown = [v for v in values if v.lower() not in known]
             if unknown:
-                raise InvalidRequest(
-                    f"unknown {name.replace('_', ' ')} {unknown}; the corpus has: {', '.join(sorted(known.values()))}"
-                )
+                shown = ", ".join(sorted(known.values())[:50]) + (", ..." if len(known) > 50 else "")
+                raise InvalidRequest(f"unknown {name.replace('_', ' ')} {unknown[:10]}; the corpus has: {shown}")
             fixed[name] = tuple(known[v.lower()] for v in values)
         return replace(f, **fixed)
 

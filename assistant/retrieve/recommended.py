@@ -89,10 +89,11 @@ class RecommendationMatcher:
         if rec.follow_up:
             summary = {p.id for p in rec.review_summary}
             return [p for p in rec.follow_up if p.id not in summary]
-        if self._chapters is None:
-            self._chapters = {}
+        if self._chapters is None:  # built whole, then published: other threads never see it half-filled
+            chapters: dict[tuple[str, str], list[Passage]] = {}
             for p in self.passages:
-                self._chapters.setdefault((p.doc_id, p.area), []).append(p)
+                chapters.setdefault((p.doc_id, p.area), []).append(p)
+            self._chapters = chapters
         own = {c.id for c in rec.chunks}
         return [p for p in self._chapters.get((rec.passage.doc_id, rec.area), []) if p.id not in own]
 

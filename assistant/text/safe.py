@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from typing import Iterable
 
 # ESC-introduced sequences: CSI (ESC [ ... final byte), OSC / DCS / APC / PM / SOS strings
@@ -47,3 +48,19 @@ def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
     for row in rows:
         writer.writerow([spreadsheet_cell(v) for v in row])
     return buffer.getvalue()
+# Characters that change how a name reads without being seen: bidi overrides and isolates
+# ("report<RLO>fdp.txt" shows as "reporttxt.pdf"), zero-width joiners and marks, the BOM.
+_INVISIBLE = re.compile(r"[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def display_name(name: str, limit: int = 200) -> str:
+    """A file name as users gave it, made safe to show and to keep as provenance: NFC,
+    without control or invisible characters, whitespace folded, at most `limit` characters.
+    Never a path: callers store files under names of their own."""
+    name = unicodedata.normalize("NFC", name)
+    name = " ".join(_INVISIBLE.sub("", printable(name)).split())
+    if len(name) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    keep = f".{suffix}" if dot and stem and len(suffix) <= 10 else ""  # the type stays readable
+    return name[: limit - len(keep)] + keep

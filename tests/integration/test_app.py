@@ -19,7 +19,8 @@ from gradio_client.exceptions import AuthenticationError
 
 import app as app_module
 from assistant import Assistant
-from assistant.settings import REPO_ROOT, AppSettings
+from assistant.settings import REPO_ROOT, AppSettings, Settings
+from ui import views
 from assistant.index import PassageStore
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -266,16 +267,17 @@ def test_upload_adds_a_report_and_refuses_bad_files_without_changing_the_index(u
     for name, data in bad.items():
         path = tmp_path / name
         path.write_bytes(data)
-        rows, message = uploader.upload(str(path), alice)
-        assert message.startswith(("Not added", f"{name}: unsupported")), message
+        _, rows, _, message = uploader.upload([str(path)], app_module.AS_REPORT, alice)
+        assert message.startswith("Not added"), message
         assert uploader.corpus_rows() == before
     assert not any((tmp_path / "uploads").glob("*"))  # refused files are not kept
 
     report = tmp_path / "testshire-2021-inspection.txt"
     report.write_text(HOSTILE_REPORT, encoding="utf-8")
-    rows, message = uploader.upload(str(report), alice)
+    header, rows, _, message = uploader.upload([str(report)], app_module.AS_REPORT, alice)
     assert message.startswith("Added Testshire") and len(rows) == len(before) + 1
-    _, again = uploader.upload(str(report), alice)
+    assert "marked as uploaded" in message and "3 reports (Cheshire, Merseyside, Testshire)" in header
+    _, _, _, again = uploader.upload([str(report)], app_module.AS_REPORT, alice)
     assert again.startswith("Already in the corpus") and len(uploader.corpus_rows()) == len(before) + 1
 
 
@@ -285,7 +287,7 @@ def test_upload_is_limited_to_allowed_users(uploader, tmp_path):
     report = tmp_path / "testshire-2021-inspection.txt"
     report.write_text(HOSTILE_REPORT, encoding="utf-8")
     with pytest.raises(gr.Error, match="not allowed"):
-        uploader.upload(str(report), gr.Request(username="mallory"))
+        uploader.upload([str(report)], app_module.AS_REPORT, gr.Request(username="mallory"))
 
 
 def test_app_start_with_an_unreachable_chroma_server_is_one_clear_line():
@@ -316,3 +318,29 @@ def test_chat_passes_its_history_and_shows_how_a_follow_up_was_read(bundled, tmp
     assert "_Read as: How did Staffordshire respond to missing children?_" in shown
     assert "**Staffordshire**" in shown and "**Cheshire**" not in shown
     assert "Staffordshire" in sources and len(earlier) == 2
+def test_remove_on_the_corpus_page_is_for_users_who_may_upload(uploader, tmp_path):
+    import gradio as gr
+
+    report = tmp_path / "testshire-2021-inspection.txt"
+    report.write_text(HOSTILE_REPORT, encoding="utf-8")
+    uploader.upload([str(report)], app_module.AS_REPORT, gr.Request(username="alice"))
+    (testshire,) = [r for r in uploader.a.reports() if r.force == "Testshire"]
+    with pytest.raises(gr.Error, match="not allowed to remove"):
+        uploader.remove(testshire.doc_id, gr.Request(username="mallory"))
+    header, rows, picker, message = uploader.remove(testshire.doc_id, gr.Request(username="alice"))
+    assert message == f"Removed: Testshire – {views.esc_markdown(testshire.report_title)}."
+    assert "Testshire" not in header and not any(row[0] == testshire.doc_id for row in rows)
+    assert testshire.doc_id not in [value for _, value in picker["choices"]]
+    assert not Path(testshire.source).exists() and "Testshire" not in uploader.a.forces()
+
+
+def test_a_public_address_without_credentials_is_refused_before_the_model_loads(monkeypatch):
+    s = Settings(server_name="0.0.0.0")
+
+    def loads_the_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the address was checked")
+
+    monkeypatch.setattr(app_module, "get_settings", lambda: s)
+    monkeypatch.setattr(app_module.Assistant, "open", classmethod(loads_the_model))
+    with pytest.raises(SystemExit, match="Refusing to listen on 0.0.0.0 without authentication"):
+        app_module.main()
