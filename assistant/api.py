@@ -8,6 +8,7 @@ when the index changes. Arguments are checked and filters built here, once, at t
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -15,7 +16,7 @@ from assistant.errors import InvalidRequest
 from assistant.index import Corpus, Embedder, PassageStore, fingerprint, registry_of
 from assistant.pipeline import Pipeline
 from assistant.records import (MODES, Answer, CaseStudy, Comparison, Draft, Filters, IngestReport, Mode, Passage,
-                               Query, ReportInfo)
+                               Query, Recommendation, ReportInfo)
 from assistant.settings import Settings, get_settings
 
 Names = Iterable[str] | str | None
@@ -37,6 +38,7 @@ class Assistant:
         self._pipeline: Pipeline | None = None
         self._previous: Corpus | None = None  # derived state before the last ingest
         self._lock = threading.RLock()
+        self._checked = 0.0  # when the index's fingerprint was last compared (refresh_s)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> Assistant:
@@ -48,30 +50,61 @@ class Assistant:
     # -- the index -----------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[str | Path] | str | Path | None = None, *, prune: bool = False,
-               rebuild: bool = False, progress: bool = False) -> IngestReport:
+               rebuild: bool = False, progress: bool = False, as_document: bool = False) -> IngestReport:
         """Add or update reports (default: the bundled ones); `rebuild` starts from an empty
-        index. Holds the index's ingest lock: a second ingest waits, then raises `IndexBusy`."""
+        index; `as_document`: files that are not inspection reports, added on purpose as
+        other documents. Writes hold the index's ingest lock: a second ingest waits, then
+        raises `IndexBusy`."""
         from ingest.pipeline import ingest_paths  # ingest builds on the index, not on this façade
 
-        report = ingest_paths(self.settings, self.store, self.embedder, paths, prune=prune, rebuild=rebuild,
-                              progress=progress)
+        return self._changed(ingest_paths(self.settings, self.store, self.embedder, paths, prune=prune,
+                                          rebuild=rebuild, progress=progress, as_document=as_document))
+
+    def upload(self, files: Iterable[tuple[str | Path, str]], user: str = "", as_document: bool = False) -> IngestReport:
+        """Add uploaded files, given as (where the upload is, the name the user gave it), within
+        the upload limits; each is stored under a generated name and marked as uploaded."""
+        from ingest.uploads import add_uploads
+
+        files = [(Path(path), name) for path, name in files]
+        return self._changed(add_uploads(self.settings, self.store, self.embedder, files, user, as_document))
+
+    def remove(self, *doc_ids: str) -> IngestReport:
+        """Take reports (ids or file paths) out of the index: chunks, registry entry, derived
+        state and an upload's stored file."""
+        from ingest.manage import remove_reports
+
+        return self._changed(remove_reports(self.settings, self.store, doc_ids))
+
+    def accept(self, *doc_ids: str, by: str = "") -> IngestReport:
+        """Let answers use uploads that were waiting for review (see settings app.review_uploads)."""
+        from ingest.manage import accept_reports
+
+        return self._changed(accept_reports(self.settings, self.store, doc_ids, by))
+
+    def _changed(self, report: IngestReport) -> IngestReport:
         self._forget()
         return report
 
     @property
     def pipeline(self) -> Pipeline:
         """The query-side stages over the index as it is (derived state from the cache when
-        it matches, else built)."""
+        it matches, else built); reloaded when another process changed the index, checked
+        at most every `refresh_s` seconds."""
+        if self._pipeline is not None and time.monotonic() - self._checked >= self.settings.refresh_s:
+            self.refresh()
         with self._lock:
             if self._pipeline is None:
                 self._pipeline = Pipeline.load(self.store, self.embedder, self.settings, self._previous)
                 self._previous = None
+                self._checked = time.monotonic()
             return self._pipeline
 
     def refresh(self) -> bool:
         """Drop derived state if the index's reports changed since it was loaded (another
-        process or machine ingested, e.g. into a shared server); True if they had."""
+        process or machine ingested or removed, e.g. into a shared server); True if they had.
+        Cheap (one small registry read): fine per question or on a timer."""
         with self._lock:
+            self._checked = time.monotonic()
             if self._pipeline is None:
                 return False
             if fingerprint(self.settings, registry_of(self.store)) == self._pipeline.corpus.fingerprint:
@@ -99,19 +132,25 @@ class Assistant:
               history: Sequence[str] | None = None) -> Query:
         """The question as the stages see it: cleaned, made standalone if it follows up
         `history` (earlier questions, oldest first), filters checked, forces found, planned."""
-        built = Filters.build(forces, report_types, areas, years, case_studies, recommendations)
+        return self._plan(self.pipeline, question, k, forces, report_types, areas, years, case_studies,
+                          recommendations, filters=filters, history=history)
+
+    def _plan(self, pipeline: Pipeline, question: str, k: int | None, *args, filters: Filters | None = None,
+              history: Sequence[str] | None = None) -> Query:
+        # One snapshot per question: `pipeline` may be reloaded (refresh) between two reads of the property.
+        built = Filters.build(*args)
         if filters is not None and built.active:
             raise InvalidRequest("give filters either as keyword arguments or as `filters=`, not both")
-        return self.pipeline.query(question, k, filters or built, self.embedder.embed_query, history=history or ())
+        return pipeline.query(question, k, filters or built, self.embedder.embed_query, history=history or ())
 
     def search(self, question: str, k: int | None = None, forces: Names = None, report_types: Names = None,
                areas: Names = None, years: Years = None, case_studies: bool = False,
                recommendations: bool = False, *, filters: Filters | None = None,
                history: Sequence[str] | None = None) -> list[Passage]:
         """Passages most relevant to the question, best first, within the filters."""
-        query = self.query(question, k, forces, report_types, areas, years, case_studies, recommendations,
-                           filters=filters, history=history)
-        return self.pipeline.search(query)
+        pipeline = self.pipeline
+        return pipeline.search(self._plan(pipeline, question, k, forces, report_types, areas, years, case_studies,
+                                          recommendations, filters=filters, history=history))
 
     def ask(self, question: str, mode: Mode = "extractive", k: int | None = None, forces: Names = None,
             report_types: Names = None, areas: Names = None, years: Years = None, case_studies: bool = False,
@@ -119,9 +158,9 @@ class Assistant:
             history: Sequence[str] | None = None) -> Answer:
         """Answer from the reports with cited sentences, or abstain when they do not answer.
         `history`: the conversation's earlier questions, oldest first, for follow-ups."""
-        query = self._question(question, mode, k, forces, report_types, areas, years, case_studies,
-                               recommendations, filters=filters, history=history)
-        return self.pipeline.ask(query, mode)
+        pipeline = self.pipeline  # one snapshot per question (a refresh may swap it)
+        return pipeline.ask(self._question(pipeline, question, mode, k, forces, report_types, areas, years,
+                                           case_studies, recommendations, filters=filters, history=history), mode)
 
     def ask_stream(self, question: str, mode: Mode = "extractive", k: int | None = None, forces: Names = None,
                    report_types: Names = None, areas: Names = None, years: Years = None,
@@ -130,31 +169,37 @@ class Assistant:
         """As `ask`, as events: in LLM mode the model's unchecked reply so far (`Draft`) as it
         arrives, then always the checked `Answer`, which replaces the drafts. Closing the
         iterator early cancels the request to the model."""
-        query = self._question(question, mode, k, forces, report_types, areas, years, case_studies,
-                               recommendations, filters=filters, history=history)
-        yield from self.pipeline.ask_stream(query, mode)
+        pipeline = self.pipeline
+        yield from pipeline.ask_stream(self._question(pipeline, question, mode, k, forces, report_types, areas,
+                                                      years, case_studies, recommendations, filters=filters,
+                                                      history=history), mode)
 
-    def _question(self, question: str, mode: Mode, *args, filters: Filters | None,
+    def _question(self, pipeline: Pipeline, question: str, mode: Mode, *args, filters: Filters | None,
                   history: Sequence[str] | None) -> Query:
         if mode not in MODES:
             raise InvalidRequest(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        return self.query(question, *args, filters=filters, history=history)
+        return self._plan(pipeline, question, *args, filters=filters, history=history)
 
     # -- views for trainers and researchers -----------------------------------------------
 
     def case_studies(self, topic: str, k: int | None = None, forces: Names = None, report_types: Names = None,
                      areas: Names = None, years: Years = None) -> list[CaseStudy]:
         """Whole case studies on a topic, most relevant first (empty when none deals with it)."""
-        filters = Filters.build(forces, report_types, areas, years, case_studies=True)
-        query = self.pipeline.query(topic, k, filters, self.embedder.embed_query, steer=False)
-        return self.pipeline.case_studies(query)
+        filters, pipeline = Filters.build(forces, report_types, areas, years, case_studies=True), self.pipeline
+        return pipeline.case_studies(pipeline.query(topic, k, filters, self.embedder.embed_query, steer=False))
 
     def compare(self, theme: str, forces: Names = None, report_types: Names = None, areas: Names = None,
                 years: Years = None) -> Comparison:
         """One row per force (all forces in the corpus unless filtered) on a theme, cited."""
-        filters = Filters.build(forces, report_types, areas, years)
-        query = self.pipeline.query(theme, None, filters, self.embedder.embed_query, steer=False)
-        return self.pipeline.compare(query, self.reports())
+        filters, pipeline = Filters.build(forces, report_types, areas, years), self.pipeline
+        return pipeline.compare(pipeline.query(theme, None, filters, self.embedder.embed_query, steer=False),
+                                self.reports())
+
+    def recommendations(self, forces: Names = None, areas: Names = None, report_types: Names = None,
+                        years: Years = None) -> list[Recommendation]:
+        """Every recommendation the reports make (reviews: repeat), whole, with timescale, area,
+        the year it was made (`years` filters on it) and what a later review found."""
+        return self.pipeline.recommendations(Filters.build(forces, report_types, areas, years))
 
     # -- what the index holds ------------------------------------------------------------
 

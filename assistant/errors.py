@@ -10,6 +10,7 @@ callers' `except` clauses working.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Callable
@@ -45,9 +46,16 @@ class IngestError(AssistantError):
 
 
 class IndexBusy(AssistantError, TimeoutError):
-    """Another ingest held the index's lock for longer than we were willing to wait."""
+    """Another ingest held the index's lock for longer than we were willing to wait.
+
+    `str(exc)` names the holder (pid, host, command line) for the command line and logs;
+    `public` says the same without them, for other users of the app."""
 
     exit_code = 3
+
+    def __init__(self, message: str, public: str = ""):
+        super().__init__(message)
+        self.public = public or message
 
 
 class StoreUnavailable(AssistantError, ConnectionError):
@@ -62,11 +70,21 @@ class LLMUnavailable(AssistantError):
     exit_code = 5
 
 
+class _Printable(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        from assistant.text import printable
+
+        return printable(super().format(record))
+
+
 def run_cli(main: Callable[[], int]) -> int:
     """Run a command-line entry point: an `AssistantError` becomes one `error:` line on
     stderr and its exit code, never a traceback."""
     from assistant.text import printable  # control sequences never reach the terminal
 
+    # Log lines carry file names and lock holders' command lines: printable too (the
+    # handler Python uses when none is configured; it writes to the current stderr).
+    logging.lastResort.setFormatter(_Printable())
     try:
         return main()
     except AssistantError as exc:

@@ -6,14 +6,20 @@ changes, so a question never sees a planner and a retriever of two different sna
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from assistant.answer import Answerer, case_studies, compare
+from assistant.errors import InvalidRequest
 from assistant.index import Corpus, CorpusCache, Embedder, PassageStore, load_corpus
-from assistant.records import Answer, CaseStudy, Comparison, Draft, Filters, Mode, Passage, Query, ReportInfo
+from assistant.index.tracker import Tracker
+from assistant.records import (Answer, CaseStudy, Comparison, Draft, Filters, Mode, Passage, Query, Recommendation,
+                               ReportInfo)
 from assistant.retrieve import HybridRetriever, Planner
+from assistant.retrieve.recommended import RecommendationMatcher
 from assistant.settings import Settings
 
 
@@ -25,7 +31,10 @@ class Pipeline:
         self.planner = Planner(corpus, settings)
         self.retriever = HybridRetriever(corpus, settings.retrieval)
         words = CorpusCache.for_store(settings).words() if settings.use_cache else None
-        self.answerer = Answerer(corpus, embedder, settings, self.planner.forces, words)
+        self._tracker: Tracker | None = None
+        self._tracker_lock = threading.Lock()
+        self.matcher = RecommendationMatcher(corpus, lambda: self.tracker, settings.recommendations)
+        self.answerer = Answerer(corpus, embedder, settings, self.planner.forces, words, self.matcher)
 
     @classmethod
     def load(cls, store: PassageStore, embedder: Embedder, settings: Settings,
@@ -43,11 +52,24 @@ class Pipeline:
               *, steer: bool = True, history: Sequence[str] = ()) -> Query:
         return self.planner.query(question, k, filters, embed, steer=steer, history=history)
 
+    @property
+    def tracker(self) -> Tracker:
+        """The recommendations of the stored reports over this snapshot's passages, read from
+        the store on first use."""
+        with self._tracker_lock:
+            if self._tracker is None:
+                self._tracker = Tracker.from_rows(self.store.recommendation_rows(), self.corpus.passages,
+                                                  self.store.reports())
+            return self._tracker
+
     def search(self, query: Query) -> list[Passage]:
-        return self.retriever.search(query)
+        if not query.about_recommendations:
+            return self.retriever.search(query)
+        deep = replace(query, k=max(query.k, self.settings.recommendations.search_depth))
+        return self.matcher.bring_forward(query, self.retriever.search(deep))
 
     def ask(self, query: Query, mode: Mode = "extractive") -> Answer:
-        passages = self.retriever.search(query)
+        passages = self.search(query)
         return self.answerer.answer(query, passages, mode, self.evidence(query, passages))
 
     def evidence(self, query: Query, passages: list[Passage]) -> list[Passage]:
@@ -63,15 +85,28 @@ class Pipeline:
         return passages + [p for p in extra if p.id not in seen and not seen.add(p.id)]
 
     def ask_stream(self, query: Query, mode: Mode = "extractive") -> Iterator[Draft | Answer]:
-        passages = self.retriever.search(query)
+        passages = self.search(query)
         return self.answerer.answer_stream(query, passages, mode, self.evidence(query, passages))
+
+    def recommendations(self, filters: Filters) -> list[Recommendation]:
+        """Tracked recommendations within the filters; names are checked against the corpus
+        (areas also against the tracker's own), unknown ones refused."""
+        tracker = self.tracker
+        areas = {a.lower(): a for a in tracker.areas} | self.planner.values["areas"]
+        unknown = [a for a in filters.areas if a.lower() not in areas]
+        if unknown:
+            raise InvalidRequest(f"unknown areas {unknown}; the corpus has: {', '.join(sorted(set(areas.values())))}")
+        checked = self.planner.filters(Filters(filters.forces, filters.report_types))
+        return tracker.select(Filters(checked.forces, checked.report_types,
+                                      tuple(areas[a.lower()] for a in filters.areas), filters.years))
 
     def case_studies(self, query: Query) -> list[CaseStudy]:
         return case_studies(query, self.retriever, self.answerer.composer, self.settings)
 
     def compare(self, query: Query, reports: list[ReportInfo]) -> Comparison:
+        served = [r for r in reports if r.doc_id in self.corpus.registry]  # not uploads awaiting review
         return compare(query, self.retriever, self.answerer.composer, self.answerer.picker, self.answerer.topics,
-                       reports, self.forces, self.settings)
+                       served, self.forces, self.settings)
 
     def warm_up(self, embed: Callable[[str], np.ndarray]) -> None:
         """Run a few queries (torch's first calls are slow) and load the topic vocabulary."""

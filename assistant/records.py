@@ -15,6 +15,18 @@ MODES: tuple[Mode, ...] = ("extractive", "llm")
 # from a report, a sentence carrying a figure, a recommendation, the context a quoted
 # sentence depends on, a review's finding on a recommendation, or a system-written note.
 Role = Literal["lead", "finding", "figure", "recommendation", "context", "follow_up", "note"]
+# An inspection report, or a file a user added deliberately as another document.
+Kind = Literal["report", "document"]
+# Where a report came from: the bundled corpus (settings reports_dir), a path given to
+# `python -m ingest` / `Assistant.ingest`, or an upload through the app.
+Origin = Literal["bundled", "path", "upload"]
+DOCUMENT_TYPE = "other document"  # the report_type of documents
+
+
+def provenance_marks(kind: str, origin: str) -> tuple[str, ...]:
+    """The labels a cited passage or listed report carries: uploads and other documents are
+    never shown as if they were the Inspectorate's own findings."""
+    return (("uploaded",) if origin == "upload" else ()) + (("other document",) if kind == "document" else ())
 
 
 @dataclass(frozen=True)
@@ -44,11 +56,18 @@ class Passage:
     doc_id: str = ""  # stable id of the report file within the index
     chunk_index: int = 0  # position of the chunk within its report
     score: float = 0.0
+    kind: Kind = "report"  # "document": added deliberately as another document, never a force's evidence
+    origin: Origin = "path"  # where its report came from (uploads are marked wherever cited)
 
     @property
     def heading(self) -> str:
         """The innermost heading of the section path."""
         return self.section.rsplit(" > ", 1)[-1]
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """What a citation of it must say besides force and title ("uploaded", "other document")."""
+        return provenance_marks(self.kind, self.origin)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,14 +86,46 @@ class ReportMeta:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """Where a file came from and who added it, recorded with its report."""
+
+    origin: Origin = "path"
+    by: str = ""  # the app user who uploaded it, or the OS user who ran the ingest
+    at: str = ""  # when it was added (ISO 8601, UTC)
+    name: str = ""  # the file's name as the user gave it (uploads are stored under a generated name)
+
+
+@dataclass(frozen=True)
 class ReportInfo(ReportMeta):
-    """An ingested report: its parsed facts plus where it is and what the index holds of it."""
+    """An ingested report: its parsed facts plus where it is and what the index holds of it.
+
+    The fields after `chunks` were added later: registry entries written before them read as
+    these defaults (a recognised report from a path, accepted)."""
 
     doc_id: str
     source: str
     sha256: str
     format: str  # "text", "html" or "pdf"
     chunks: int
+    recommendations: int | None = None  # parsed at ingest (None: ingested before the tracker existed)
+    stated_recommendations: int | None = None  # how many the report says it made, when it says so
+    kind: Kind = "report"
+    origin: Origin = "path"
+    added_by: str = ""
+    added_at: str = ""
+    original_name: str = ""  # the uploaded file's own name (never used as a path)
+    size: int = 0  # bytes of the file
+    accepted: bool = True  # False: an upload waiting for a reviewer (kept out of answers)
+    accepted_by: str = ""
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        return provenance_marks(self.kind, self.origin)
+
+    @property
+    def counts_as_force(self) -> bool:
+        """A force's own report: counted in comparisons, coverage ledgers and case studies."""
+        return self.kind == "report"
 
 
 @dataclass(frozen=True)
@@ -86,11 +137,17 @@ class IngestFailure:
 
 
 def _names(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Names as given, stripped, each once (case-insensitively): a force named 5,000 times
+    is one force (the planner caps how many different ones a filter may hold)."""
     if values is None:
         return ()
     if isinstance(values, str):
         values = [values]
-    return tuple(v.strip() for v in values if v and v.strip())
+    unique: dict[str, str] = {}
+    for v in values:
+        if v and v.strip():
+            unique.setdefault(v.strip().lower(), v.strip())
+    return tuple(unique.values())
 
 
 @dataclass(frozen=True)
@@ -186,7 +243,7 @@ class Query:
     # What kind of answer it asks for (retrieve/intent.py).
     wants_figure: bool = False  # how many, how long, what share
     wants_case: bool = False  # a case or an example
-    wants_recommendations: bool = False  # what was recommended, what a force was told to do
+    about_recommendations: bool = False  # what was recommended (and what happened next)
 
     @property
     def cover(self) -> tuple[str, ...]:
@@ -216,6 +273,15 @@ class Recommendation:
     timescale: str | None  # "immediately", "within three months", ... or None when not stated
     passage: Passage  # where it stands: a span of its report (start/end offsets into the source)
     follow_up: list[Passage] = field(default_factory=list)  # the review's findings on its area, summary first
+    # The stored chunks its span runs over (the app opens them; search brings them forward).
+    chunks: list[Passage] = field(default_factory=list)
+
+    @property
+    def review_summary(self) -> list[Passage]:
+        """The follow-up passages of the review's summary of its findings (all of them when
+        the review has no summary heading)."""
+        summary = [p for p in self.follow_up if "summary" in p.section.lower()]
+        return summary or self.follow_up
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -229,7 +295,10 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)  # sources whose hash was known
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, same-as source)
     pruned: list[str] = field(default_factory=list)  # sources removed with --prune
+    removed: list[ReportInfo] = field(default_factory=list)  # reports removed on request
+    accepted: list[ReportInfo] = field(default_factory=list)  # uploads a reviewer accepted
     errors: list[IngestFailure] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, what looked wrong): ingested anyway
     chunks_embedded: int = 0
     seconds: float = 0.0
 
@@ -334,7 +403,8 @@ class Finding:
     """One row of a force comparison: what a force's report(s) say on the theme, cited."""
 
     force: str
-    reports: list[str]  # titles of the force's reports that the row draws on (all, if none)
+    reports: list[str]  # titles of the force's reports that the row draws on (all, if none);
+    # one per report, an uploaded one's marked "(uploaded)" (it may share its title with another)
     found: bool
     sentences: list[str]  # verbatim sentences, each ending with its [n] marker
     citations: list[int]  # the [n] numbers used, into Comparison.citations

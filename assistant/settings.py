@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -205,8 +204,9 @@ class AnswerSettings(BaseModel):
     )
     force_floor: float = Field(
         default=0.35, ge=0, le=1,
-        description="a comparative question is answered from the forces whose best quote scores at "
-        "least this share of the best force's.",
+        description="a question naming no force is answered from the forces whose best quote scores at "
+        "least this share of the best force's (measured on the gold set: 0.35 keeps every comparative "
+        "question's forces with evidence, and stricter floors gained no precision).",
     )
     expansion_weight: float = Field(
         default=0.6, ge=0, le=1,
@@ -226,11 +226,6 @@ class AnswerSettings(BaseModel):
         default=0.8, ge=0, le=1,
         description="score x this for a sentence of a case study when the question does not ask for a case "
         "(an illustration, not the finding).",
-    )
-    open_force_floor: float = Field(
-        default=0.4, ge=0, le=1,
-        description="a question neither comparative nor naming a force ('give me a case where...') is "
-        "answered from the forces whose best quote scores at least this share of the best force's.",
     )
     recommendation_penalty: float = Field(
         default=0.3, ge=0, le=1,
@@ -327,6 +322,41 @@ class ParseSettings(BaseModel):
         default=15000, gt=0,
         description="when the inspection or review took place is looked for in this many leading characters.",
     )
+    # The budget for parsing files nobody vetted (ingest/sandbox.py): HTML and PDF are read in
+    # a child process that is killed past it, and the ingest lock is only taken after parsing.
+    sandbox: bool = Field(
+        default=True,
+        description="read HTML and PDF files in a child process within the limits below (off: in "
+        "the ingest process itself, with only the character, stream and depth limits).",
+    )
+    timeout_s: float = Field(
+        default=120.0, gt=0,
+        description="seconds one HTML or PDF file may take to read; slower files are refused.",
+    )
+    memory_mb: int = Field(
+        default=1024, ge=256,
+        description="address space of the child process that reads one HTML or PDF file (it needs "
+        "~180 MB before reading anything); files that need more are refused.",
+    )
+    max_decompressed_mb: float = Field(
+        default=256.0, gt=0,
+        description="a PDF's streams may inflate to this many MB in total; a compression bomb is "
+        "refused when it passes the limit, before the memory is spent.",
+    )
+    max_chars: int = Field(
+        default=10_000_000, gt=0,
+        description="characters of text one file may yield (PDF glyphs counted as they are drawn, "
+        "so a stream of text operators is stopped early); ~30x a long inspection report.",
+    )
+    max_page_glyphs: int = Field(
+        default=200_000, gt=0,
+        description="glyphs one PDF page may draw (a dense page draws ~10,000; each costs ~1 KB "
+        "until the page ends, so this also bounds memory).",
+    )
+    max_html_depth: int = Field(
+        default=400, gt=10,
+        description="HTML nested deeper than this many elements is refused (report pages nest ~30).",
+    )
 
 
 class LLMSettings(BaseModel):
@@ -404,23 +434,95 @@ DEFAULT_EXAMPLES = [
 ]
 
 
+class RecommendationSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_matched: int = Field(
+        default=2, gt=0,
+        description="recommendations a question about one force brings forward (search) and answers with; "
+        "a question across forces takes the best one per force.",
+    )
+    keep_ratio: float = Field(
+        default=0.9, ge=0, le=1,
+        description="a recommendation beyond the best is kept when it matches the question at least this "
+        "share as well as the best.",
+    )
+    force_keep: float = Field(
+        default=0.45, ge=0, le=1,
+        description="across forces, a force's best recommendation joins only if it matches at least this "
+        "share as well as the best of all (a question on diary appointments should not pull in every "
+        "force's domestic abuse recommendation).",
+    )
+    min_match: float = Field(
+        default=0.35, ge=0,
+        description="how well a recommendation must match the question to be its answer: idf-weighted share "
+        "of the question's content words in the recommendation (area and text) plus weight_dense x the "
+        "cosine of its chunk; below it the usual answer is given.",
+    )
+    weight_dense: float = Field(default=0.5, ge=0, description="weight of the chunk cosine in that match.")
+    context_boost: float = Field(
+        default=0.6, ge=0,
+        description="search: added to the score of a matched recommendation's context (the review's "
+        "detailed findings on its area; for an inspection, its chapter's passages).",
+    )
+    search_depth: int = Field(
+        default=60, gt=0,
+        description="search: how deep the usual ranking is read before the matched recommendations' "
+        "passages are brought forward, so their context keeps its own scores.",
+    )
+    summary_sentences: int = Field(
+        default=4, ge=0, description="sentences of the review's summary findings quoted per recommendation."
+    )
+    detail_sentences: int = Field(
+        default=2, ge=0,
+        description="sentences of the review's detailed findings (or, for an inspection, of its own "
+        "findings) quoted per recommendation, those that best match the question.",
+    )
+
+
 class AppSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(default="", description="basic-auth user; required with a password off loopback.")
     password: SecretStr = Field(default=SecretStr(""), description="basic-auth password.")
-    upload: bool = Field(default=True, description="let users add reports from the Corpus page.")
+    upload: bool = Field(default=True, description="let users add (and remove) reports from the Corpus page.")
     upload_users: list[str] = Field(
         default_factory=list, description="with auth on, only these users may upload (empty = every user)."
     )
     uploads_dir: Path = Field(
-        default=REPO_ROOT / "data" / "uploads", description="where uploaded reports are kept (they stay ingested)."
+        default=REPO_ROOT / "data" / "uploads",
+        description="where uploaded files are kept, under generated names (they stay ingested until removed).",
+    )
+    review_uploads: bool | None = Field(
+        default=None,
+        description="keep uploads out of answers until a reviewer accepts them; empty = on when the "
+        "app asks for a login (username and password set), off for single-user local use.",
+    )
+    reviewers: list[str] = Field(
+        default_factory=list,
+        description="users who may accept uploads (empty = the users allowed to upload); "
+        "`python -m ingest --accept ID` works for whoever runs it.",
+    )
+    max_upload_mb: float = Field(default=25.0, gt=0, description="largest file one upload may be.")
+    max_upload_files: int = Field(default=10, gt=0, description="files one upload request may carry.")
+    max_user_upload_mb: float = Field(
+        default=200.0, gt=0, description="total size of the uploads one user may have in the index."
     )
     concurrency: int = Field(default=4, gt=0, description="requests served at once; the rest queue.")
     max_k: int = Field(default=30, gt=0, description="largest k a user may choose.")
-    export_dir: Path = Field(
-        default=Path(tempfile.gettempdir()) / "evidence-assistant-exports",
-        description="where Markdown / CSV exports are written before download.",
+    export_dir: Path | None = Field(
+        default=None,
+        description="where Markdown / CSV exports are written before download: each app instance "
+        "writes into a private folder of its own under it (empty = under the system temp dir), "
+        "removed when the app stops.",
+    )
+    max_exports: int = Field(
+        default=200, gt=0, description="exports kept per app instance; older ones are deleted."
+    )
+    corpus_refresh_s: float = Field(
+        default=5.0, gt=0,
+        description="how often an open Corpus page re-reads the index (another process may "
+        "ingest or remove reports).",
     )
     mcp_server: bool = Field(
         default=False,
@@ -501,8 +603,20 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     findings: FindingsSettings = Field(default_factory=FindingsSettings)
+    recommendations: RecommendationSettings = Field(default_factory=RecommendationSettings)
     app: AppSettings = Field(default_factory=AppSettings)
     max_question_chars: int = Field(default=2000, gt=0, description="longer questions are refused.")
+    max_filter_values: int = Field(
+        default=100, gt=0,
+        description="different names one filter may list (forces, report types, areas); more are "
+        "refused (repeats count once).",
+    )
+    refresh_s: float = Field(
+        default=2.0, ge=0,
+        description="an open Assistant checks at most this often, when asked something, whether "
+        "another process changed the index (one small registry read), and then reloads its "
+        "derived state; 0 = before every question.",
+    )
 
     @field_validator("chroma_url")
     @classmethod
@@ -534,6 +648,12 @@ class Settings(BaseSettings):
         if self.chroma_host:
             return self.chroma_host, self.chroma_port, False
         return None
+
+    def reviews_uploads(self) -> bool:
+        """Whether uploads wait for a reviewer before answers use them (see app.review_uploads)."""
+        if self.app.review_uploads is not None:
+            return self.app.review_uploads
+        return bool(self.app.username and self.app.password.get_secret_value())
 
     def derived_dir(self) -> Path:
         """Root of the derived-state cache (see `cache_dir`)."""

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.text import footnote_marks
+
 DEFAULT_GOLD = Path(__file__).with_name("gold.jsonl")
 
 QUESTION_TYPES: tuple[str, ...] = (
@@ -51,6 +53,7 @@ _TYPOGRAPHY = str.maketrans({
 
 def normalize(text: str) -> str:
     """Fold markup and typography so quotes can be matched against reports."""
+    text = footnote_marks(text)  # answers show the reports' "[5]" markers as "⁵"
     text = _LINK.sub(r"\1", text)  # before unescaping: link text holds "\("
     text = _ESCAPE.sub(r"\1", text)
     text = _TAG.sub("", text)

@@ -106,7 +106,7 @@ def legend(results: dict[str, Any]) -> str:
             + (f"Columns summarise the {meta['questions'] - follow_ups} single-turn questions; the {follow_ups} "
                "follow-ups (asked with their conversation's earlier questions) count in 'follow-ups answered right', "
                "the latencies and their own group below. " if follow_ups else "") +
-            f"* gated headline, † issue-12 headline (reported, not gated yet); 95% bootstrap CI in brackets, "
+            f"* gated headline (eval/thresholds.json); 95% bootstrap CI in brackets, "
             f"{meta['config']['resamples']} resamples; ↓ lower is better; (n×) = assistant ÷ that system; "
             "target = issue 12's. Retrieval metrics on answerable questions only; answer quality on answerable "
             "questions (words: on the ones answered); llama-index has no answer step.")
@@ -133,6 +133,10 @@ def print_table(results: dict[str, Any]) -> None:
     console = Console(width=max(120, 40 + 24 * len(results["order"])))
     console.print(table)
     console.print(legend(results))
+    if "recommendations" in results:
+        from eval.recommendations import print_section
+
+        print_section(results["recommendations"])
 
 
 def _md_table(header: list[str], body: list[list[str]]) -> str:
@@ -176,7 +180,11 @@ def markdown(results: dict[str, Any]) -> str:
               or q["metrics"].get("followup_correct") == 0.0]
     parts += [f"- `{q['id']}` ({q['type']}{', ' + FOLLOW_UP if 'history' in q else ''}): {q['question']}"
               for q in misses] or ["none"]
-    return "\n".join(parts) + "\n"
+    if "recommendations" in results:
+        from eval.recommendations import markdown as recommendations_md
+
+        parts += ["", recommendations_md(results["recommendations"], _md_table)]
+    return "\n".join(parts).rstrip() + "\n"
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

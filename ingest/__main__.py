@@ -1,4 +1,7 @@
-"""`python -m ingest [PATH ...] [--prune] [--rebuild]`: bring the index up to date.
+"""`python -m ingest [PATH ...] [--prune] [--rebuild] [--as-document]`: bring the index up to date.
+
+Also `--remove PATH_OR_ID ...` (take reports out of the index), `--accept ID ...` (let answers
+use uploads waiting for review) and `--list` (what the index holds, with ids and provenance).
 
 `--info` shows the embedding backend and precision in use, why ('auto': the figures it
 measured on this machine) and the index name; `--calibrate` exports the ONNX model if it can
@@ -20,17 +23,29 @@ from rich.table import Table
 
 from assistant.errors import run_cli
 from assistant.index import Embedder, PassageStore, embedding_precision
-from assistant.records import IngestReport
+from assistant.records import IngestReport, ReportInfo
 from assistant.settings import Settings, get_settings
 from assistant.text import printable
+from ingest.manage import accept_reports, remove_reports
 from ingest.pipeline import ingest_paths
+from ingest.prepare import os_user
+
+NOT_RECOGNISED = "not recognised as an HMICFRS inspection report"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: the bundled reports)")
+    parser.add_argument("paths", nargs="*", type=str, metavar="PATH",
+                        help="files or directories (default: the bundled reports); with --remove or "
+                             "--accept, report ids or paths")
     parser.add_argument("--prune", action="store_true", help="remove reports whose file no longer exists")
     parser.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    parser.add_argument("--as-document", action="store_true",
+                        help="add the files as other documents: cited with that label, never counted as a force")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--remove", action="store_true", help="remove the reports named by PATH (ids or paths)")
+    action.add_argument("--accept", action="store_true", help="let answers use the uploads named by PATH (ids)")
+    action.add_argument("--list", action="store_true", help="list the reports in the index")
     parser.add_argument("--index-dir", type=Path, default=None, help="index directory (default from settings)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--info", action="store_true", help="show the embedding precision, its figures and the "
@@ -95,12 +110,32 @@ def calibrate(settings: Settings, console: Console, if_missing: bool) -> int:
     return 0
 
 
-def print_summary(report: IngestReport, console: Console) -> None:
+def _errors(report: IngestReport) -> None:
     # One plain line per problem on stderr: greppable, never wrapped by the terminal width.
     for failure in report.errors:
         print(printable(f"error: {failure.source}: {failure.reason}"), file=sys.stderr)
+    if any(f.reason.startswith(NOT_RECOGNISED) for f in report.errors):
+        print("hint: add such files with --as-document to keep them as other documents", file=sys.stderr)
+
+
+def describe(info: ReportInfo) -> str:
+    """One line per report: id, what it is, where it came from (printable)."""
+    who = f" by {info.added_by}" if info.added_by else ""
+    name = f" '{info.original_name}'" if info.origin == "upload" and info.original_name else ""
+    status = "" if info.accepted else "  [awaiting review]"
+    what = info.force or "other document"
+    return printable(f"{info.doc_id}  {what} – {info.report_title} ({info.report_type}; {info.chunks} passages)  "
+                     f"{info.origin}{name}{who} {info.added_at}{status}  {info.source}")
+
+
+def print_summary(report: IngestReport, console: Console) -> None:
+    _errors(report)
     for source, same in report.duplicates:
         print(printable(f"skipped: {source}: same content as {same}"), file=sys.stderr)
+    for source, warning in report.warnings:  # ingested, but something looked wrong
+        print(printable(f"warning: {source}: {warning}"), file=sys.stderr)
+    for info in report.added:
+        print(printable(f"added: {describe(info)}"))
     table = Table(title="Ingest summary", show_header=False)
     table.add_row("files added or updated", str(len(report.added)))
     table.add_row("files unchanged", str(len(report.unchanged)))
@@ -122,8 +157,28 @@ def run(args: argparse.Namespace) -> int:
     if args.info:
         print_info(settings, wide)
         return 0
-    report = ingest_paths(settings, PassageStore(settings), Embedder.from_settings(settings), args.paths or None,
-                          prune=args.prune, rebuild=args.rebuild, progress=not args.quiet)
+    store = PassageStore(settings)
+    if args.list:
+        for info in sorted(store.reports(), key=lambda r: (r.kind, r.force, r.year or 0)):
+            print(describe(info))
+        return 0
+    if args.remove or args.accept:
+        if not args.paths:
+            print("error: name the reports (ids or paths; see --list)", file=sys.stderr)
+            return 2
+        if args.remove:
+            report = remove_reports(settings, store, args.paths)
+            lines = [f"removed: {describe(info)}" for info in report.removed]
+        else:
+            report = accept_reports(settings, store, args.paths, by=os_user())
+            lines = [f"accepted: {describe(info)}" for info in report.accepted]
+        _errors(report)
+        for line in lines:
+            print(printable(line))
+        return 0 if report.ok else 1
+    report = ingest_paths(settings, store, Embedder.from_settings(settings), args.paths or None,
+                          prune=args.prune, rebuild=args.rebuild, progress=not args.quiet,
+                          as_document=args.as_document)
     print_summary(report, Console(stderr=False))
     return 0 if report.ok else 1
 

@@ -84,10 +84,11 @@ def ingest_lock(settings: Settings, timeout: float | None = None) -> Iterator[Pa
         try:
             lock.acquire(timeout=timeout)
         except Timeout:
+            advice = "Let it finish and run again, or wait longer with EA_INGEST_LOCK_TIMEOUT_S."
             raise IndexBusy(
                 f"another ingest is writing this index ({holder(path)}; lock {path}); waited "
-                f"{timeout:.0f} s. Let it finish and run again, or wait longer with "
-                "EA_INGEST_LOCK_TIMEOUT_S."
+                f"{timeout:.0f} s. {advice}",
+                public=f"another ingest is writing this index; waited {timeout:.0f} s. Try again in a while.",
             ) from None
     except OSError as exc:
         raise OSError(

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")  # [text](#) -> text
+# [text](#) -> text; the target may hold one level of parentheses ("javascript:f(1)", a
+# Wikipedia title), which must go with it rather than leave "x)" behind.
+_LINK = re.compile(r"\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>])")  # Markdown backslash escapes
 _TAG = re.compile(r"</?(?:i|b|em|strong|u|sup|sub|span|a|br)\b[^>\n]*>", re.IGNORECASE)
 _EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")  # *Working Together*

@@ -51,13 +51,20 @@ def report_type(title: str) -> str:
     return "report"
 
 
-def find_force(title_lines: list[str], text: str, scan: int) -> str:
-    """The force's short name ("Cheshire", "Thames Valley"), or "Unknown"."""
+def title_force(title_lines: list[str]) -> str | None:
+    """The force the title block names ("Cheshire – National ...", "Staffordshire Police"), if any."""
     for line in title_lines:
         if m := _TITLE_FORCE.match(line):
             return _short(m["force"])
         if m := _FORCE_LINE.match(line):
             return _short(m["force"])
+    return None
+
+
+def find_force(title_lines: list[str], text: str, scan: int) -> str:
+    """The force's short name ("Cheshire", "Thames Valley"), or "Unknown"."""
+    if named := title_force(title_lines):
+        return named
     # No title pattern: the force most often named early in the report (first `scan` chars).
     mentions = Counter(
         m["force"] for m in _FORCE_MENTION.finditer(text[:scan]) if m["force"] not in _NOT_FORCES

@@ -2,14 +2,23 @@
 
 Idempotent by content hash: a file whose hash the index already holds is skipped; a changed
 file's passages are replaced as a whole; `prune` drops reports whose file is gone.
-Chunks are embedded as one stream across files, sorted by length so each batch pads to
-about its own length, in windows of whole reports (`ingest_window_chunks`): each report
-is written as soon as its window is embedded, so little is lost if interrupted. Embedding
-and Chroma writes do not overlap: writes are ~8% of an ingest and embedding already keeps
-both cores busy (not measurable on the shared machine this was written on). A killed ingest
-leaves at most one report half-written and unregistered: the next ingest redoes it, or
-drops its chunks if the file is gone (tests/test_faults.py kills it at each write; with a
-Chroma server such leftovers stay until that file is ingested again or `--rebuild`).
+
+Files are read, recognised and chunked without the ingest lock (ingest/prepare.py; HTML and
+PDF within a bounded budget), so a slow or hostile file never keeps other ingests and uploads
+waiting, in windows of whole reports of about `ingest_window_chunks` chunks. Then, under the
+lock, the registry is read again (another ingest may have added the same file meanwhile), the
+window is embedded as one stream sorted by length (each batch pads to about its own length)
+and each report written as soon as its window is embedded (little lost if interrupted), its
+registry entry last. Embedding and Chroma writes do not overlap: writes are ~8% of an ingest
+and embedding already keeps both cores busy.
+
+A killed ingest leaves at most one report half-written and unregistered; its chunks are never
+served (derived state is built from registered reports only) and the next ingest drops them,
+and an uploaded file nobody registered (ingest/uploads.py). tests/integration/test_faults.py
+kills it at each write; with a Chroma server such leftover chunks stay until that file is
+ingested again or `--rebuild`.
+
+A file that fails at any step is one `IngestFailure`; the other files of the run go on.
 """
 
 from __future__ import annotations
@@ -17,35 +26,24 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from tqdm import tqdm
 
-from assistant.errors import IngestError
+from assistant.errors import AssistantError, IngestError
 from assistant.index import Embedder, PassageStore
-from assistant.records import IngestFailure, IngestReport, Passage, ReportInfo
+from assistant.records import IngestFailure, IngestReport, Provenance, ReportInfo
 from assistant.settings import SUPPORTED_SUFFIXES, Settings
-from ingest.chunk import chunk_section
 from ingest.lock import ingest_lock
-from ingest.markup import clean_span
-from ingest.readers import load_bytes, read_source
-from ingest.structure import ParsedReport, parse_report
+from ingest.prepare import Item, Prepared, context_prefix, doc_id_for, local_provenance, prepare
+from ingest.readers import load_bytes
+from ingest.uploads import place, sweep
+
+__all__ = ["context_prefix", "discover", "doc_id_for", "ingest_items", "ingest_paths"]
 
 log = logging.getLogger("ingest")
-
-
-@dataclass
-class Prepared:
-    info: ReportInfo
-    passages: list[Passage]
-    embed_texts: list[str]
-
-
-def doc_id_for(path: Path) -> str:
-    """A report's id in the index: stable for its location, whatever its content."""
-    return hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
 
 
 def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[IngestFailure]]:
@@ -66,150 +64,171 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[IngestFailur
     return unique, errors
 
 
-def context_prefix(force: str, path: tuple[str, ...], embedder: Embedder, budget: int) -> str:
-    """'Force | Chapter > Heading' for the embedding, cutting outer headings to fit."""
-    parts = list(path)
-    while True:
-        prefix = f"{force} | {' > '.join(parts)}"
-        if embedder.count_tokens([prefix])[0] <= budget or len(parts) <= 1:
-            break
-        parts = parts[1:]
-    words = prefix.split()
-    while len(words) > 1 and embedder.count_tokens([" ".join(words)])[0] > budget:
-        words = words[:-1]
-    return " ".join(words)
+@dataclass
+class _Run:
+    """One ingest's state: its report, and what the index held when last looked at."""
+
+    settings: Settings
+    store: PassageStore
+    report: IngestReport
+    known: dict[str, ReportInfo] = field(default_factory=dict)  # by source
+    tidied: bool = False
+
+    def look(self) -> None:
+        self.known = {info.source: info for info in self.store.reports()}
+
+    def skip(self, item: Item, digest: str) -> bool:
+        """Record and skip a file the index already holds (this file, or the same bytes elsewhere)."""
+        held = self.known.get(str(item.source))
+        # A report ingested before recommendations were parsed (None) is redone once.
+        if held and held.sha256 == digest and (held.recommendations is not None or not held.counts_as_force):
+            self.report.unchanged.append(str(item.source))
+            return True
+        same = next((i.source for i in self.known.values() if i.sha256 == digest and i.source != str(item.source)), None)
+        if same and Path(same).exists():
+            self.report.duplicates.append((item.name, same))
+            return True
+        return False
+
+    def fail(self, name: str, reason: str) -> None:
+        self.report.errors.append(IngestFailure(name, reason))
 
 
-def prepare(path: Path, data: bytes, data_hash: str, embedder: Embedder, settings: Settings) -> Prepared:
-    """Parse and chunk one file's bytes (no embedding yet)."""
-    source = read_source(path, int(settings.max_file_mb * 2**20), data)
-    parsed: ParsedReport = parse_report(source, settings.parse)
-    if not parsed.sections:
-        raise IngestError(path, "no body text found under any heading")
-    meta, doc_id = parsed.meta, doc_id_for(path)
-    limit = min(settings.chunk.max_tokens, embedder.max_tokens) - embedder.special_tokens
-    passages, texts = [], []
-    for section in parsed.sections:
-        prefix = ""
-        if settings.chunk.context_prefix:
-            prefix = context_prefix(meta.force, section.path, embedder, settings.chunk.prefix_max_tokens)
-        # +1 leaves room for the newline-joined boundary token drift of some tokenizers.
-        budget = limit - (embedder.count_tokens([prefix])[0] + 1 if prefix else 0)
-        for start, end in chunk_section(section, source.text, budget, embedder.count_tokens,
-                                        settings.chunk.overlap_sentences):
-            text = clean_span(source.text[start:end])
-            passages.append(
-                Passage(
-                    id=f"{doc_id}-{len(passages):05d}",
-                    text=text,
-                    force=meta.force,
-                    report_title=meta.report_title,
-                    report_type=meta.report_type,
-                    published=meta.published,
-                    inspected=meta.inspected,
-                    year=meta.year,
-                    section=section.title,
-                    area=section.area,
-                    is_case_study=section.is_case_study,
-                    is_recommendation=section.is_recommendation or "we recommend" in text.lower(),
-                    source=str(path),
-                    start=start,
-                    end=end,
-                    doc_id=doc_id,
-                    chunk_index=len(passages),
-                )
-            )
-            texts.append(f"{prefix}\n{text}" if prefix else text)
-    info = ReportInfo(**asdict(meta), doc_id=doc_id, source=str(path), sha256=data_hash, format=source.format,
-                      chunks=len(passages))
-    return Prepared(info, passages, texts)
-
-
-def windows(todo: list[tuple[Path, bytes, str]], embedder: Embedder, settings: Settings,
-            report: IngestReport) -> Iterable[list[Prepared]]:
-    """Parsed reports in file order, grouped into windows of about `ingest_window_chunks`
-    chunks (whole reports); files that fail to parse go to `report.errors`."""
-    window: list[Prepared] = []
-    size = 0
-    for path, data, digest in todo:
+def _load(run: _Run, items: list[Item]) -> list[tuple[Item, bytes, str]]:
+    todo, digests = [], set()
+    max_bytes = int(run.settings.max_file_mb * 2**20)
+    for item in items:
         try:
-            prep = prepare(path, data, digest, embedder, settings)
+            data = load_bytes(item.path, max_bytes, kind=item.source)  # read once: hashed here, parsed later
         except IngestError as exc:
-            report.errors.append(IngestFailure(str(exc.path), exc.reason))
-            continue
-        window.append(prep)
-        size += len(prep.passages)
-        if size >= settings.ingest_window_chunks:
-            yield window
-            window, size = [], 0
-    if window:
-        yield window
-
-
-def ingest(
-    paths: Iterable[Path | str],
-    store: PassageStore,
-    embedder: Embedder,
-    settings: Settings,
-    *,
-    prune: bool = False,
-    progress: bool = True,
-) -> IngestReport:
-    """Bring the index in line with the given files; see the module docstring.
-
-    The caller holds the index's ingest lock (`ingest_paths` does).
-    """
-    began = time.perf_counter()
-    report = IngestReport()
-    # Debris of a killed ingest. Only where our lock excludes every other writer: with a
-    # Chroma server, another machine's ingest may be between a report's chunks and its entry.
-    store.say_where_other_precisions_are()
-    leftover = store.drop_unregistered() if settings.chroma_server() is None else 0
-    if leftover:
-        log.warning("removed %d chunks an interrupted ingest left without a registered report", leftover)
-    files, report.errors = discover(paths)
-    known = {info.source: info for info in store.reports()}
-    by_hash = {info.sha256: info.source for info in known.values()}
-
-    todo: list[tuple[Path, bytes, str]] = []
-    max_bytes = int(settings.max_file_mb * 2**20)
-    for path in files:
-        try:
-            data = load_bytes(path, max_bytes)  # read once: hashed here, parsed below
-        except IngestError as exc:
-            report.errors.append(IngestFailure(str(exc.path), exc.reason))
+            run.fail(item.name, exc.reason)
             continue
         digest = hashlib.sha256(data).hexdigest()
-        if known.get(str(path)) and known[str(path)].sha256 == digest:
-            report.unchanged.append(str(path))
-        elif digest in by_hash and by_hash[digest] != str(path) and Path(by_hash[digest]).exists():
-            report.duplicates.append((str(path), by_hash[digest]))
+        if digest in digests:  # the same bytes twice in one run
+            first = next(i for i, _, d in todo if d == digest)
+            run.report.duplicates.append((item.name, str(first.source)))
+        elif not run.skip(item, digest):
+            todo.append((item, data, digest))
+            digests.add(digest)
+    return todo
+
+
+def _windows(run: _Run, todo: list[tuple[Item, bytes, str]], embedder: Embedder,
+             as_document: bool) -> Iterable[list[Prepared]]:
+    """Prepared reports in file order, in windows of about `ingest_window_chunks` chunks
+    (whole reports); files that cannot be prepared go to the run's errors."""
+    window: list[Prepared] = []
+    size = 0
+    for item, data, digest in todo:
+        try:
+            window.append(prepare(item, data, digest, embedder, run.settings, as_document))
+        except IngestError as exc:
+            run.fail(item.name, exc.reason)
+            continue
+        except AssistantError:  # no model, no store: nothing of this run can succeed
+            raise
+        except Exception as exc:  # a reader bug on a strange file must not cost the others
+            log.debug("preparing %s failed", item.name, exc_info=True)
+            run.fail(item.name, f"not readable ({type(exc).__name__}: {str(exc)[:100]})")
+            continue
+        size += len(window[-1].passages)
+        if size >= run.settings.ingest_window_chunks:
+            yield window
+            window, size = [], 0
+    yield window  # possibly empty: the run still tidies the index once
+
+
+def _tidy(run: _Run, rebuild: bool) -> None:
+    """Under the lock, once per run: start empty (rebuild), then clear an interrupted run's debris."""
+    if run.tidied:
+        return
+    run.tidied = True
+    if rebuild:
+        run.store.clear()
+    run.store.say_where_other_precisions_are()
+    # Only where our lock excludes every other writer: with a Chroma server, another
+    # machine's ingest may be between a report's chunks and its entry.
+    leftover = run.store.drop_unregistered() if run.settings.chroma_server() is None else 0
+    if leftover:
+        log.warning("removed %d chunks an interrupted ingest left without a registered report", leftover)
+    run.look()
+    sweep(run.settings, run.known.values())
+
+
+def _write(run: _Run, group: list[Prepared], embedder: Embedder, bar: tqdm) -> None:
+    """Under the lock: embed what is still new and write it, one report at a time."""
+    fresh = [prep for prep in group if not run.skip(prep.item, prep.info.sha256)]
+    texts = [t for prep in fresh for t in prep.embed_texts]
+    bar.total += len(texts)
+    bar.refresh()
+    try:
+        vectors = embedder.embed(texts, on_batch=bar.update)
+    except AssistantError:
+        raise
+    except Exception:  # find the file it fails on; the others still go in
+        log.debug("embedding a group failed; embedding file by file", exc_info=True)
+        vectors = None
+    offset = 0
+    for prep in fresh:
+        n = len(prep.passages)
+        offset += n
+        try:
+            own = vectors[offset - n : offset] if vectors is not None else embedder.embed(prep.embed_texts)
+        except AssistantError:
+            raise
+        except Exception as exc:  # noqa: BLE001  (nothing written yet: an older version stays)
+            log.debug("embedding %s failed", prep.item.name, exc_info=True)
+            run.fail(prep.item.name, f"could not be embedded ({type(exc).__name__}: {str(exc)[:150]})")
+            continue
+        try:
+            place(prep.item, prep.data)
+            run.store.replace_report(prep.info, prep.passages, own, prep.recommendations)
+        except Exception as exc:  # noqa: BLE001  (one line for this file; the run goes on)
+            log.debug("writing %s failed", prep.item.name, exc_info=True)
+            _undo(run, prep)
+            run.fail(prep.item.name, f"could not be stored ({type(exc).__name__}: {str(exc)[:150]})")
         else:
-            todo.append((path, data, digest))
-            by_hash[digest] = str(path)
+            run.report.added.append(prep.info)
+            run.report.warnings += [(prep.info.source, warning) for warning in prep.warnings]
+            run.report.chunks_embedded += n
+            run.known[prep.info.source] = prep.info
 
+
+def _undo(run: _Run, prep: Prepared) -> None:
+    try:
+        run.store.remove_report(prep.info.doc_id)
+    except Exception:  # noqa: BLE001  (the next ingest drops unregistered chunks)
+        log.debug("could not remove the chunks of %s", prep.item.name, exc_info=True)
+    if prep.item.placed:
+        prep.item.source.unlink(missing_ok=True)
+
+
+def ingest_items(settings: Settings, store: PassageStore, embedder: Embedder, items: list[Item], *,
+                 as_document: bool = False, prune: bool = False, rebuild: bool = False, progress: bool = False,
+                 errors: Iterable[IngestFailure] = ()) -> IngestReport:
+    """Bring the index in line with the given files; see the module docstring."""
+    began = time.perf_counter()
+    run = _Run(settings, store, IngestReport(errors=list(errors)))
+    if not rebuild:
+        run.look()  # a first look without the lock: unchanged files are never read further
+    todo = _load(run, items)
     bar = tqdm(total=0, unit="chunk", desc="embedding", disable=not progress, leave=False)
-    for window in windows(todo, embedder, settings, report):
-        texts = [t for prep in window for t in prep.embed_texts]
-        bar.total += len(texts)
-        bar.refresh()
-        vectors = embedder.embed(texts, on_batch=bar.update)  # sorted by length across the window's files
-        offset = 0
-        for prep in window:  # in file order, each report's chunks then its registry entry
-            n = len(prep.passages)
-            store.replace_report(prep.info, prep.passages, vectors[offset : offset + n])
-            offset += n
-            report.added.append(prep.info)
-        report.chunks_embedded += len(texts)
+    for group in _windows(run, todo, embedder, as_document):
+        with ingest_lock(settings):
+            _tidy(run, rebuild)
+            if group:
+                run.look()
+                _write(run, group, embedder, bar)
     bar.close()
-
     if prune:
-        for source, info in known.items():
-            if not Path(source).exists():
-                store.remove_report(info.doc_id)
-                report.pruned.append(source)
-    report.seconds = time.perf_counter() - began
-    return report
+        with ingest_lock(settings):
+            run.look()
+            for source, info in sorted(run.known.items()):
+                if not Path(source).exists():
+                    store.remove_report(info.doc_id)
+                    run.report.pruned.append(source)
+    run.report.seconds = time.perf_counter() - began
+    return run.report
 
 
 def ingest_paths(
@@ -221,15 +240,18 @@ def ingest_paths(
     prune: bool = False,
     rebuild: bool = False,
     progress: bool = False,
+    as_document: bool = False,
+    provenance: Provenance | None = None,
 ) -> IngestReport:
-    """An ingest under the index's lock (ingest/lock.py): what `python -m ingest` and
-    `Assistant.ingest` run. `paths` default to the bundled reports; `rebuild` starts from an
-    empty index. A second ingest of the same index waits, then raises `IndexBusy`."""
+    """An ingest of files and folders: what `python -m ingest` and `Assistant.ingest` run.
+    `paths` default to the bundled reports; `rebuild` starts from an empty index;
+    `as_document` adds files as other documents, not inspection reports. Writes hold the
+    index's ingest lock (ingest/lock.py): a second ingest waits, then raises `IndexBusy`."""
     if paths is None:
         paths = [settings.reports_dir]
     elif isinstance(paths, (str, Path)):
         paths = [paths]
-    with ingest_lock(settings):
-        if rebuild:
-            store.clear()
-        return ingest(list(paths), store, embedder, settings, prune=prune, progress=progress)
+    files, errors = discover(list(paths))
+    items = [Item(p, p, str(p), provenance or local_provenance(p, settings)) for p in files]
+    return ingest_items(settings, store, embedder, items, as_document=as_document, prune=prune, rebuild=rebuild,
+                        progress=progress, errors=errors)

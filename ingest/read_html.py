@@ -4,6 +4,11 @@ Only the report content is kept: `<main>` (else `<article>`, else `<body>`), wit
 chrome (nav, header, footer, scripts, forms, breadcrumbs, "Print this document" links).
 Blocks come out in document order: headings and paragraphs as their text, list items as
 "- text" (one leading space per extra nesting level), table rows as tab-joined cells.
+
+Hostile pages: nesting deeper than `max_html_depth` is refused with one line (found by one
+pass that also notes which elements hold blocks), so the walk below never recurses deeper
+than that, and lists, tables and inline elements are each visited a bounded number of
+times: a 17 KB page of nested lists no longer takes seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
 from assistant.errors import IngestError
+from ingest.limits import OverBudget, ParseLimits
 from ingest.source import SourceText
 
 DROP = {"script", "style", "nav", "footer", "aside", "form", "noscript", "template",
@@ -91,11 +97,49 @@ def _text(node: Tag) -> str:
     return "".join(parts)
 
 
+def _tags(node: Tag) -> list[Tag]:
+    return [c for c in node.children if isinstance(c, Tag)]
+
+
+def _below(node: Tag, want: set[str], stop: set[str]) -> list[Tag]:
+    """Elements named in `want` under `node`, in document order, without looking inside
+    elements named in `stop` (no recursion, each element seen once)."""
+    out, stack = [], _tags(node)[::-1]
+    while stack:
+        el = stack.pop()
+        if el.name in want:
+            out.append(el)
+        if el.name not in stop:
+            stack.extend(_tags(el)[::-1])
+    return out
+
+
+def holders_of_blocks(root: Tag, max_depth: int) -> set[int]:
+    """ids of the elements under `root` that contain a block element; refuses nesting deeper
+    than `max_depth` (one pass, no recursion)."""
+    depth = {id(root): 0}
+    holders: set[int] = set()
+    for el in root.descendants:
+        if not isinstance(el, Tag):
+            continue
+        d = depth[id(el.parent)] + 1
+        if d > max_depth:
+            raise OverBudget(f"nests elements over {max_depth} deep (limit EA_PARSE__MAX_HTML_DEPTH)")
+        depth[id(el)] = d
+        if el.name in BLOCKS:
+            up = el.parent
+            while up is not None and up is not root and id(up) not in holders:  # each marked once
+                holders.add(id(up))
+                up = up.parent
+    return holders
+
+
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, holders: set[int]) -> None:
         self.lines: list[str] = []
         self.headings: dict[int, int] = {}
         self.inline: list[str] = []  # loose text/inline elements waiting for a line break
+        self.holders = holders  # ids of elements with a block inside
 
     def emit(self, text: str, level: int | None = None, prefix: str = "") -> None:
         text = " ".join(text.split())
@@ -122,7 +166,7 @@ class _Walker:
             if name not in BLOCKS:
                 if name == "br":
                     self.inline.append(" ")
-                elif child.find(list(BLOCKS)) is None:
+                elif id(child) not in self.holders:
                     self.inline.append(_text(child))
                 else:  # an inline element wrapping blocks (<a><div>..</div></a>)
                     self.walk(child, depth)
@@ -141,10 +185,11 @@ class _Walker:
                 self.flush()
 
     def walk_list(self, node: Tag, depth: int) -> None:
-        for item in node.find_all("li"):
-            if item.find_parent(["ul", "ol"]) is not node or _is_chrome(item):
-                continue  # items of nested lists are emitted by the recursive call
-            nested = [t for t in item.find_all(["ul", "ol"]) if t.find_parent("li") is item]
+        # Items whose nearest list is this one (nested lists' items come in the recursive call).
+        for item in _below(node, {"li"}, {"ul", "ol"}):
+            if _is_chrome(item):
+                continue
+            nested = _below(item, {"ul", "ol"}, {"ul", "ol", "li"})  # the item's own sub-lists
             for sub in nested:
                 sub.extract()  # emit the item's own text first, then its sub-list
             self.emit(_text(item), prefix=" " * depth + "- ")
@@ -155,18 +200,21 @@ class _Walker:
         caption = table.find("caption")
         if caption is not None:
             self.emit(_text(caption))
-        for row in table.find_all("tr"):
-            if row.find_parent("table") is not table or _is_chrome(row):
+        for row in _below(table, {"tr"}, {"table"}):
+            if _is_chrome(row):
                 continue
             cells = [" ".join(_text(c).split()) for c in row.find_all(["td", "th"], recursive=False)]
             if any(cells):
                 self.lines.append("\t".join(cells))
 
 
-def read_html(path: Path, data: bytes) -> SourceText:
+def read_html(path: Path, data: bytes, limits: ParseLimits = ParseLimits()) -> SourceText:
     soup = BeautifulSoup(decode_html(data), "html.parser")
     root = soup.find("main") or soup.find("article") or soup.body or soup
-    walker = _Walker()
+    try:
+        walker = _Walker(holders_of_blocks(root, limits.max_html_depth))  # type: ignore[arg-type]
+    except OverBudget as exc:
+        raise IngestError(path, f"refused: the page {exc}") from None
     walker.walk(root)  # type: ignore[arg-type]
     walker.flush()
     if not walker.lines:

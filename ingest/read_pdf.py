@@ -32,6 +32,7 @@ from pdfminer.pdfpage import PDFPage
 from pdfminer.pdfparser import PDFParser
 
 from assistant.errors import IngestError
+from ingest.limits import OverBudget, ParseLimits, stream_budget
 from ingest.source import SourceText
 
 NO_TEXT = "no extractable text (scanned PDF without a text layer?)"
@@ -46,6 +47,27 @@ _WINANSI_UNUSED = {0x7F, 0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
 
 class _Aggregator(PDFPageAggregator):
+    def __init__(self, manager: PDFResourceManager, limits: ParseLimits):
+        super().__init__(manager, laparams=None)  # no layout analysis: we group glyphs
+        self.limits = limits
+        self.glyphs = self.on_page = 0
+
+    def begin_page(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.on_page = 0
+        super().begin_page(*args, **kwargs)
+
+    def render_char(self, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+        # Counted as drawn: a short stream of text operators (or a form drawn many times)
+        # can paint millions of glyphs, each an object kept until its page ends.
+        self.glyphs += 1
+        self.on_page += 1
+        if self.on_page > self.limits.max_page_glyphs:
+            raise OverBudget(f"draws over {self.limits.max_page_glyphs:,} glyphs on one page "
+                             "(limit EA_PARSE__MAX_PAGE_GLYPHS)")
+        if self.glyphs > self.limits.max_chars:
+            raise OverBudget(f"draws over {self.limits.max_chars:,} glyphs (limit EA_PARSE__MAX_CHARS)")
+        return super().render_char(*args, **kwargs)
+
     def handle_undefined_char(self, font, cid: int) -> str:  # type: ignore[no-untyped-def]
         return "•" if not font.is_multibyte() and cid in _WINANSI_UNUSED else ""
 
@@ -132,7 +154,7 @@ def _page_lines(page_no: int, layout: LTPage) -> list[_Line]:
     return lines
 
 
-def _extract(path: Path, data: bytes) -> list[list[_Line]]:
+def _extract(path: Path, data: bytes, limits: ParseLimits) -> list[list[_Line]]:
     if not data.strip():
         raise IngestError(path, "not a readable PDF: empty file")
     if b"%PDF-" not in data[:1024]:
@@ -140,17 +162,20 @@ def _extract(path: Path, data: bytes) -> list[list[_Line]]:
     if b"%%EOF" not in data[-2048:]:  # pdfminer's recovery would silently read half a file
         raise IngestError(path, "not a readable PDF: truncated (no %%EOF marker)")
     try:
-        doc = PDFDocument(PDFParser(io.BytesIO(data)), password="")
-        manager = PDFResourceManager()
-        device = _Aggregator(manager, laparams=None)  # no layout analysis: we group glyphs
-        interpreter = PDFPageInterpreter(manager, device)
-        pages: list[list[_Line]] = []
-        for n, page in enumerate(PDFPage.create_pages(doc)):
-            interpreter.process_page(page)
-            pages.append(_page_lines(n, device.get_result()))
+        with stream_budget(limits):
+            doc = PDFDocument(PDFParser(io.BytesIO(data)), password="")
+            manager = PDFResourceManager()
+            device = _Aggregator(manager, limits)
+            interpreter = PDFPageInterpreter(manager, device)
+            pages: list[list[_Line]] = []
+            for n, page in enumerate(PDFPage.create_pages(doc)):
+                interpreter.process_page(page)
+                pages.append(_page_lines(n, device.get_result()))
     except (PDFPasswordIncorrect, PDFEncryptionError):
         raise IngestError(path, "encrypted PDF") from None
-    except IngestError:
+    except OverBudget as exc:
+        raise IngestError(path, f"refused: the PDF {exc}") from None
+    except (IngestError, MemoryError):
         raise
     except Exception as exc:  # pdfminer raises many types (PSEOF, PDFSyntaxError, KeyError...)
         cause = f"{type(exc).__name__}: {exc}"[:100]
@@ -246,8 +271,8 @@ def _blocks(lines: list[_Line], right: float, width: float) -> list[_Block]:
     return blocks
 
 
-def read_pdf(path: Path, data: bytes) -> SourceText:
-    pages = _extract(path, data)
+def read_pdf(path: Path, data: bytes, limits: ParseLimits = ParseLimits()) -> SourceText:
+    pages = _extract(path, data, limits)
     if not any(pages):
         raise IngestError(path, NO_TEXT)
     lines = _drop_furniture(pages, _body_size([ln for page in pages for ln in page]))

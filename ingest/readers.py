@@ -6,12 +6,14 @@ from pathlib import Path
 
 from assistant.settings import SUPPORTED_SUFFIXES
 from assistant.errors import IngestError
+from ingest.limits import OverBudget, ParseLimits
 from ingest.source import SourceText
 
 
-def load_bytes(path: Path, max_bytes: int) -> bytes:
-    """A report file's bytes, after checking its type and size (so a huge file is never read)."""
-    suffix = path.suffix.lower()
+def load_bytes(path: Path, max_bytes: int, kind: Path | None = None) -> bytes:
+    """A report file's bytes, after checking its type and size (so a huge file is never read).
+    `kind`: the name whose suffix says the type, when not `path`'s own (an upload's)."""
+    suffix = (kind or path).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(
             path, f"unsupported file type '{suffix or '(none)'}' (supported: {', '.join(SUPPORTED_SUFFIXES)})"
@@ -32,10 +34,13 @@ def load_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def read_source(path: Path, max_bytes: int, data: bytes | None = None) -> SourceText:
+def read_source(path: Path, max_bytes: int, data: bytes | None = None,
+                limits: ParseLimits = ParseLimits()) -> SourceText:
     """Read one report into its canonical text, or raise `IngestError` saying why not.
 
     `data`: the file's bytes when the caller already loaded them with `load_bytes`.
+    `limits`: the parse budget (ingest/limits.py); files nobody vetted are read through
+    ingest/sandbox.py, which adds time and memory limits.
     """
     if data is None:
         data = load_bytes(path, max_bytes)
@@ -43,11 +48,17 @@ def read_source(path: Path, max_bytes: int, data: bytes | None = None) -> Source
     if suffix == ".pdf":
         from ingest.read_pdf import read_pdf  # heavy import, only when a PDF shows up
 
-        return read_pdf(path, data)
-    if suffix in (".html", ".htm"):
+        source = read_pdf(path, data, limits)
+    elif suffix in (".html", ".htm"):
         from ingest.read_html import read_html
 
-        return read_html(path, data)
-    from ingest.read_text import read_text
+        source = read_html(path, data, limits)
+    else:
+        from ingest.read_text import read_text
 
-    return read_text(path, data)
+        source = read_text(path, data)
+    try:
+        limits.check_chars(len(source.text))
+    except OverBudget as exc:
+        raise IngestError(path, f"refused: the file {exc}") from None
+    return source

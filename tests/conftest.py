@@ -31,6 +31,39 @@ def bundled_reports() -> list[Path]:
     return sorted(p for p in REPORTS.iterdir() if p.suffix in (".txt", ".md", ".html", ".pdf"))
 
 
+def bundled_report(name: str) -> Path:
+    """The bundled report whose file name starts with `name` ("cheshire")."""
+    return next(p for p in bundled_reports() if p.name.startswith(name))
+
+
+# What a reader of each bundled report finds on its first page (the tests' own reading, not
+# the code's): force, report type, inspected, published, year.
+EXPECTED_META = {
+    "cambridgeshire": ("Cambridgeshire", "inspection", "2021-07", "2021-12", 2021),
+    "cheshire": ("Cheshire", "post-inspection review", "2023-01", None, 2023),
+    "lancashire": ("Lancashire", "post-inspection review", "2018-12", "2022-10-24", 2018),
+    "merseyside": ("Merseyside", "post-inspection review", "2019-04", "2022-09-22", 2019),
+    "staffordshire": ("Staffordshire", "inspection", "2021-09", "2022-04", 2021),
+}
+REPORT_IDS = [p.name.split("-")[0] for p in bundled_reports()]
+
+
+@pytest.fixture(scope="module")
+def llm_server():
+    """An OpenAI-compatible model on 127.0.0.1 (tests/fakellm.py), one per test module."""
+    from fakellm import FakeLLM
+
+    with FakeLLM() as server:
+        yield server
+
+
+@pytest.fixture
+def server(llm_server):
+    """The module's model server, reset to an empty reply and no failure."""
+    llm_server.reset()
+    return llm_server
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings()

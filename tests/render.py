@@ -198,3 +198,31 @@ def report_blocks(path: Path, limit: int = 200) -> list[Block]:
         else:
             blocks.append(("para", line))
     return blocks
+
+
+def to_blocks(parsed: Any, source_text: str) -> tuple[str, list]:
+    """A parsed report (ingest.structure.ParsedReport) as its title and renderable blocks,
+    headings one level below the h1 title."""
+    from ingest.markup import clean_span
+
+    front = [ln.text for ln in parsed.lines if ln.kind == "front"]
+    blocks: list = [("para", line) for line in front[1:]]
+    previous: tuple[str, ...] = ()
+    for section in parsed.sections:
+        common = 0
+        while common < min(len(previous), len(section.path)) and previous[common] == section.path[common]:
+            common += 1
+        for depth in range(common, len(section.path)):
+            blocks.append(("heading", depth + 2, section.path[depth]))
+        previous = section.path
+        body = clean_span("\n".join(ln.raw for ln in section.lines))
+        for line in body.split("\n"):
+            if line.lstrip().startswith("- "):
+                blocks.append(("bullet", line.lstrip()[2:]))
+            elif " | " in line:
+                blocks.append(("row", line.split(" | ")))
+            else:
+                blocks.append(("para", line))
+    footer = [ln.text for ln in parsed.lines if ln.kind == "chrome" and "©" in ln.text]
+    blocks += [("para", line) for line in footer]
+    return front[0], blocks

@@ -10,11 +10,11 @@ from __future__ import annotations
 from assistant.answer import NO_EVIDENCE
 from assistant.answer.findings import case_root
 from assistant.records import AnswerSentence, CaseStudy, Comparison, Finding
-from assistant.text import report_dates, report_label
+from assistant.text import report_dates, report_label, to_csv
 from ui import views
 
 CASE_HEADER = ["title", "force", "report", "report type", "inspected or reviewed", "published", "themes",
-               "why it matched", "section", "case text"]
+               "why it matched", "provenance", "section", "case text"]
 COMPARE_HEADER = ["force", "reports", "evidence found", "key findings", "sources"]
 
 
@@ -24,13 +24,19 @@ def _finding_it_illustrates(section: str) -> str:
     return " > ".join(parts[:-1])
 
 
+def _marks(c: CaseStudy) -> tuple[str, ...]:
+    """'uploaded' for a case from an uploaded report (cases come from reports only)."""
+    return c.passages[0].marks if c.passages else ()
+
+
 def case_rows(cases: list[CaseStudy]) -> list[list[object]]:
     return [[c.title, c.force, c.report_title, c.report_type, c.inspected or "", c.published or "",
-             "; ".join(c.themes), "; ".join(c.matched), c.section, c.text] for c in cases]
+             "; ".join(c.themes), "; ".join(c.matched), "; ".join(_marks(c)), c.section, views.shown(c.text)]
+            for c in cases]
 
 
 def cases_csv(cases: list[CaseStudy]) -> str:
-    return views.to_csv(CASE_HEADER, case_rows(cases))
+    return to_csv(CASE_HEADER, case_rows(cases))
 
 
 def cases_html(cases: list[CaseStudy]) -> str:
@@ -42,11 +48,11 @@ def cases_html(cases: list[CaseStudy]) -> str:
         tags = "".join(f"<li class=\"tag\">{views.esc(t)}</li>" for t in c.themes)
         why = ", ".join(f"“{views.esc(m)}”" for m in c.matched)
         under = _finding_it_illustrates(c.section)
-        paragraphs = "".join(f"<p>{views.esc(p)}</p>" for p in c.text.split("\n") if p.strip())
+        paragraphs = "".join(f"<p>{views.esc(p)}</p>" for p in views.shown(c.text).split("\n") if p.strip())
         cards.append(
             f"<article class=\"case\" id=\"case-{n}\" aria-labelledby=\"case-{n}-title\">"
             f"<h3 id=\"case-{n}-title\">{n}. {views.esc(c.title)}</h3>"
-            f"<p class=\"case-source\"><b>{views.esc(c.force)}</b> — {views.esc(c.report_title)} · "
+            f"<p class=\"case-source\"><b>{views.esc(c.force)}</b> — {views.esc(c.report_title)}{views.badges(_marks(c))} · "
             f"<span class=\"dates\">{views.esc(label)}</span></p>"
             + (f"<p class=\"case-why\"><b>Why this matched:</b> {why}</p>" if why else "")
             + (f"<ul class=\"tags\" aria-label=\"Themes\">{tags}</ul>" if tags else "")
@@ -120,7 +126,7 @@ def comparison_html(comparison: Comparison) -> str:
              for n in range(1, len(comparison.citations) + 1)}
     sources = "".join(
         f"<details class=\"src\" id=\"{views.source_anchor(n, key)}\"><summary>{views.source_summary(n, p)}</summary>"
-        f"<div class=\"src-text\">{views.highlight(p.text, cited[n]).replace(chr(10), '<br>')}</div>"
+        f"<div class=\"src-text\">{views.highlight(views.shown(p.text), cited[n]).replace(chr(10), '<br>')}</div>"
         f"<a class=\"back\" href=\"#{key}\">Back to the table</a></details>"
         for n, p in enumerate(comparison.citations, start=1)
     )
@@ -137,7 +143,8 @@ def comparison_html(comparison: Comparison) -> str:
 
 def _source_line(n: int, comparison: Comparison) -> str:
     p = comparison.citations[n - 1]
-    return f"[{n}] {p.report_title} ({report_dates(p.report_type, p.inspected, p.published)}) – {p.section}"
+    marks = "".join(f" [{m}]" for m in p.marks)
+    return f"[{n}] {p.report_title} ({report_dates(p.report_type, p.inspected, p.published)}){marks} – {p.section}"
 
 
 def comparison_csv(comparison: Comparison) -> str:
@@ -147,4 +154,4 @@ def comparison_csv(comparison: Comparison) -> str:
         reports = "; ".join(f"{e.report_title} ({report_label(e.report_type, e.inspected, e.published)})"
                             for e in row.coverage) or "; ".join(row.reports)
         rows.append([row.force, reports, "yes" if row.found else "no", row.summary, sources])
-    return views.to_csv(COMPARE_HEADER, rows)
+    return to_csv(COMPARE_HEADER, rows)

@@ -21,7 +21,7 @@ class CaseHandlers:
         try:
             cases = self.a.case_studies(topic, k=int(k), forces=forces or None)
         except AssistantError as exc:
-            return "", f"⚠️ {views.esc_markdown(str(exc))}", gr.update(value=None, interactive=False)
+            return "", f"⚠️ {views.esc_markdown(views.public(exc))}", gr.update(value=None, interactive=False)
         if not cases:
             return "", "No case study in the reports deals with this topic.", gr.update(value=None, interactive=False)
         status = f"{len(cases)} case {'study' if len(cases) == 1 else 'studies'}, most relevant first."

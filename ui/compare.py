@@ -21,7 +21,7 @@ class CompareHandlers:
         try:
             comparison = self.a.compare(theme, forces=forces or None)
         except AssistantError as exc:
-            return "", f"⚠️ {views.esc_markdown(str(exc))}", gr.update(value=None, interactive=False)
+            return "", f"⚠️ {views.esc_markdown(views.public(exc))}", gr.update(value=None, interactive=False)
         found = sum(r.found for r in comparison.rows)
         status = f"Evidence from {found} of {len(comparison.rows)} forces."
         export = self._export(cards.comparison_csv(comparison), "comparison", ".csv")

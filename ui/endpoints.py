@@ -1,5 +1,5 @@
 """The app's API: JSON-serialisable results for `gradio_client` (`/ask`, `/search`,
-`/case_studies`, `/compare`, `/recommendations` once the tracker is in), and the same functions
+`/case_studies`, `/compare`, `/recommendations`), and the same functions
 as MCP tools when `app.mcp_server` is on (app.py launches Gradio's MCP server).
 
 Type hints and the docstrings' Args sections are what Gradio documents to API users and
@@ -173,10 +173,6 @@ class Endpoints:
         return plain([r.to_dict() for r in self._call(self.a.recommendations, forces, areas, report_types, years)])
 
     def register(self) -> None:
-        """Declare the endpoints inside a `gr.Blocks` context (API and MCP tools alike). The
-        recommendation tracker's endpoint comes with the tracker (`Assistant.recommendations`)."""
-        tools = [self.ask, self.search, self.case_studies, self.compare]
-        if hasattr(self.a, "recommendations"):
-            tools.append(self.recommendations)
-        for fn in tools:
+        """Declare the endpoints inside a `gr.Blocks` context (API and MCP tools alike)."""
+        for fn in (self.ask, self.search, self.case_studies, self.compare, self.recommendations):
             gr.api(fn, api_name=fn.__name__, queue=False)

@@ -33,11 +33,11 @@ THEME = gr.themes.Default(primary_hue="blue", neutral_hue="slate").set(
 CSS = """
 .gradio-container { max-width: 1280px !important; }
 #title h1 { margin-bottom: 0.2em; }
-#collection, #ask-status, #case-status, #compare-status, #upload-status { overflow: visible !important; }
+#collection, #ask-status, #case-status, #compare-status, #rec-status, #upload-status { overflow: visible !important; }
 /* Gradio's own subdued texts (footer links, slider bounds, upload hints) at AA contrast. */
 footer, footer a, footer button, .max_value, .min_value, .or, .tab-container button { color: var(--neutral-700) !important; }
 .tab-container button.selected { color: var(--primary-800) !important; }
-#ask-status p, #case-status p, #compare-status p, #upload-status p { margin: 4px 0; }
+#ask-status p, #case-status p, #compare-status p, #rec-status p, #upload-status p { margin: 4px 0; }
 .example-group h3 { font-size: 1em; margin: 0 0 4px 0; }
 /* Answers and their sources */
 #chat .answer-top { display: block; height: 0; }
@@ -72,6 +72,10 @@ table.responsive ul { margin: 0; padding-left: 1.1em; }
 table.responsive p { margin: 0 0 6px 0; }
 .dates { font-size: 0.92em; }
 .no-evidence, .note { color: var(--body-text-color); }
+/* 'uploaded' / 'other document' labels beside a source, case or report */
+.badge { font-size: 0.8em; border: 1px solid var(--primary-700); color: var(--primary-800); border-radius: 4px;
+  padding: 0 4px; margin-left: 4px; }
+.rec-text { white-space: pre-wrap; }
 @media (max-width: 700px) {
   table.responsive, table.responsive tbody, table.responsive tr, table.responsive th, table.responsive td {
     display: block; width: 100%; box-sizing: border-box; }

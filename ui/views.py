@@ -10,22 +10,19 @@ ui/cards.py, the collection and corpus views in ui/corpus_view.py.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 from typing import Callable, Iterable
 
-from assistant.records import Answer, Filters, Passage
-from assistant.text import report_dates, report_label
+from assistant.index.tracker import TABLE_HEADER, review_found, table_row
+from assistant.records import Answer, Filters, Passage, Recommendation
+from assistant.text import footnote_marks, report_dates, report_label, to_csv  # CSV: formula-looking cells quoted
 
 MARKER = re.compile(r"\[(\d+)\]")
 # An answer's own marker follows a word and a space ("... notices [5]."); a report's footnote
 # opens a line ("[1] Under section ...") or sits against its word ("notices,[5]").
 _ANSWER_MARKER = re.compile(r"(?<=[^\s\-*•] )\[(\d+)\]")
 _BULLET = re.compile(r"^\s*[-*]\s+")
-# Cells that spreadsheets would run as formulas (CSV injection); report list items start with "-".
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 Section = Callable[[Passage], list[Passage]]
 
 
@@ -37,6 +34,11 @@ def esc_markdown(text: str) -> str:
     """Escape HTML, and the Markdown characters that could make links, images or emphasis of
     report text."""
     return re.sub(r"([\[\]()!`*\\])", r"\\\1", html.escape(text, quote=False))
+
+
+def public(exc: Exception) -> str:
+    """An error as any user of the app may see it (IndexBusy without the holder's details)."""
+    return getattr(exc, "public", None) or str(exc)
 
 
 def source_anchor(n: int, key: str = "src") -> str:
@@ -97,7 +99,8 @@ def chat_markdown(answer: Answer, key: str = "a1", section_of: Section | None = 
     out = [f"<span id=\"{key}\" class=\"answer-top\" tabindex=\"-1\"></span>"]
     if answer.resolved_question and answer.resolved_question != answer.question:
         out += [f"_Read as: {esc_markdown(answer.resolved_question)}_", ""]
-    if answer.sentences and answer.mode == "extractive" and not answer.abstained:
+    tracked = any(s.role == "follow_up" or "\n" in s.text for s in answer.sentences)  # the tracker's own layout
+    if answer.sentences and answer.mode == "extractive" and not answer.abstained and not tracked:
         heading = None
         for i, s in enumerate(answer.sentences):
             if s.role in ("lead", "note"):
@@ -182,9 +185,26 @@ def report_date(p: Passage) -> str:
     return report_dates(p.report_type, p.inspected, p.published) or str(p.year or "")
 
 
+def shown(text: str) -> str:
+    """Report text as pages show it: its own footnote markers in superscript, so only our
+    citation markers are bracketed (assistant/text/footnotes.py)."""
+    return footnote_marks(text)
+
+
+def who(p: Passage) -> str:
+    """Whose text it is: the force, or 'Other document' (documents have no force)."""
+    return "Other document" if p.kind == "document" else p.force
+
+
+def badges(marks: Iterable[str]) -> str:
+    """'uploaded' / 'other document' labels, so no one mistakes them for Inspectorate findings."""
+    return "".join(f" <span class=\"badge badge-{esc(m.replace(' ', '-'))}\">{esc(m)}</span>" for m in marks)
+
+
 def source_summary(n: int, p: Passage) -> str:
-    """What a closed source shows: its number, force, report with both dates, section."""
-    return (f"<span class=\"src-n\">[{n}]</span> <b>{esc(p.force)}</b> — {esc(p.report_title)} · "
+    """What a closed source shows: its number, whose it is, report (marked if uploaded or
+    another document) with both dates, section."""
+    return (f"<span class=\"src-n\">[{n}]</span> <b>{esc(who(p))}</b> — {esc(p.report_title)}{badges(p.marks)} · "
             f"<span class=\"src-dates\">{esc(report_label(p.report_type, p.inspected, p.published))}</span>"
             f"<span class=\"src-section\">{esc(p.section)}</span>")
 
@@ -194,9 +214,9 @@ def in_section(section: list[Passage], passage: Passage, sentences: list[str]) -
     parts = []
     for chunk in section:
         if chunk.id == passage.id:
-            parts.append(f"<div class=\"src-cited\">{_lines(highlight(chunk.text, sentences))}</div>")
+            parts.append(f"<div class=\"src-cited\">{_lines(highlight(shown(chunk.text), sentences))}</div>")
         else:
-            parts.append(f"<div>{paragraphs_html(chunk.text)}</div>")
+            parts.append(f"<div>{paragraphs_html(shown(chunk.text))}</div>")
     return "".join(parts)
 
 
@@ -219,7 +239,7 @@ def sources_html(answer: Answer, section_of: Section, key: str = "src") -> str:
         quotes = cited.get(n, []) if answer.citations else []
         cards.append(
             f"<details class=\"src\" id=\"{anchor}\"><summary>{source_summary(n, p)}</summary>"
-            f"<div class=\"src-text\">{_lines(highlight(p.text, quotes))}</div>"
+            f"<div class=\"src-text\">{_lines(highlight(shown(p.text), quotes))}</div>"
             f"<details class=\"src-more\"><summary>Read it in its section</summary>"
             f"<div class=\"src-context\">{in_section(section_of(p), p, quotes)}</div></details>"
             f"<a class=\"back\" href=\"#{key}\">Back to the answer</a></details>"
@@ -263,25 +283,53 @@ def answer_export(answer: Answer) -> str:
     if listed:
         lines += ["## Sources" if answer.citations else "## Closest passages (not an answer)", ""]
     for n, p in enumerate(listed, start=1):
+        marks = "".join(f" [{m}]" for m in p.marks)
         lines += [
-            f"[{n}] **{p.force}**, {p.report_title} ({p.report_type}, {report_date(p)}), section: {p.section}",
+            f"[{n}] **{who(p)}**, {p.report_title} ({p.report_type}, {report_date(p)}){marks}, section: {p.section}",
             "",
-            *[f"> {line}" for line in p.text.split("\n")],
+            *[f"> {line}" for line in shown(p.text).split("\n")],
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+
+# -- recommendations -----------------------------------------------------------------------
 
 
-def to_csv(header: list[str], rows: Iterable[Iterable[object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    return buffer.getvalue()
+def recommendations_csv(recs: list[Recommendation]) -> str:
+    return to_csv(TABLE_HEADER, (table_row(r) for r in recs))
 
+
+def _passage_card(p: Passage, quoted: list[str] = ()) -> str:
+    return (f"<div class='src'><small class='src-section'>{esc(p.report_title)} — {esc(p.section)}</small>"
+            f"<div class='src-text'>{highlight(p.text, quoted)}</div></div>")
+
+
+def recommendation_passages(rec: Recommendation) -> str:
+    """What a row opens: the chunks the recommendation stands in (it marked), then the review's
+    findings on its area, summary first."""
+    quoted = [line.strip().removeprefix("- ") for line in rec.text.split("\n")]
+    own = "".join(_passage_card(c, quoted) for c in rec.chunks) or _passage_card(rec.passage)
+    found = "".join(_passage_card(p) for p in rec.follow_up)
+    review = f"<h5>What the review found</h5>{found}" if found else ""
+    return f"<details><summary>Passages</summary><h5>The recommendation</h5>{own}{review}</details>"
+
+
+def recommendations_html(recs: list[Recommendation]) -> str:
+    """The tracker as a table (cells labelled, so it stacks on a phone); each row opens its passages."""
+    columns = ("Force", "Made in", "Area", "Timescale", "Recommendation", "What the review found")
+    rows = []
+    for n, r in enumerate(recs, start=1):
+        found = review_found(r)
+        finding = esc(found) if found else "<em class=\"no-evidence\">No later review in the collection.</em>"
+        cells = [esc(r.made_in or ""), esc(r.area), esc(r.timescale or "not stated"),
+                 f"<div class=\"rec-text\">{esc(r.text)}</div>{recommendation_passages(r)}",
+                 f"<div class=\"rec-text\">{finding}</div>"]
+        tds = "".join(f"<td data-label=\"{label}\">{cell}</td>" for label, cell in zip(columns[1:], cells))
+        rows.append(f"<tr class=\"rec\" id=\"rec-{n}\"><th scope=\"row\" data-label=\"Force\">{esc(r.force)}"
+                    f"<br><small>{esc(r.report_type)}</small></th>{tds}</tr>")
+    head = "".join(f"<th scope=\"col\">{h}</th>" for h in columns)
+    return (f"<div class=\"recommendations\"><table class=\"responsive\"><caption>{len(recs)} "
+            f"recommendation{'s' * (len(recs) != 1)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>")

@@ -14,17 +14,20 @@ from assistant.answer.compose import FindingsComposer
 from assistant.answer.extractive import SentencePicker, compose
 from assistant.answer.gates import abstention, closest, why_not
 from assistant.answer.llm import fall_back, stream_llm_answer
+from assistant.answer.recommendations import from_tracker
 from assistant.answer.topics import TopicCheck
 from assistant.index import Corpus, Embedder, WordVectors
 from assistant.records import Answer, Draft, Mode, Passage, Query
+from assistant.retrieve.recommended import RecommendationMatcher
 from assistant.settings import Settings
 from assistant.text import join_names
 
 
 class Answerer:
     def __init__(self, corpus: Corpus, embedder: Embedder, settings: Settings, forces: list[str],
-                 word_vectors: WordVectors | None = None):
+                 word_vectors: WordVectors | None = None, matcher: RecommendationMatcher | None = None):
         self.settings = settings
+        self.matcher = matcher  # the recommendation tracker, for questions about recommendations
         self.embedder = embedder
         self.forces = forces  # the corpus' forces, named when abstaining
         self.picker = SentencePicker(corpus.df, len(corpus.passages), settings.answer)
@@ -46,16 +49,22 @@ class Answerer:
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
         if reason:
             answer = self.abstain(query, reason, passages, mode)
-        elif mode == "llm":
+        elif mode == "llm":  # the model writes from the passages search put first
             checked, unused = yield from stream_llm_answer(query.text, passages, self.settings.llm,
                                                            self.settings.answer, self.embedder,
                                                            self.embedder.count_tokens)
-            answer = fall_back(self.extractive(query, evidence or passages), checked, unused) if unused else checked
+            answer = fall_back(self.without_llm(query, passages, evidence), checked, unused) if unused else checked
         else:
-            answer = self.extractive(query, evidence or passages)
+            answer = self.without_llm(query, passages, evidence)
         answer.passages = passages if answer.citations else answer.passages
         answer.question, answer.resolved_question = query.asked or query.text, query.text
         yield answer
+
+    def without_llm(self, query: Query, passages: list[Passage], evidence: list[Passage] | None = None) -> Answer:
+        """The answer no model writes: from the recommendation tracker for a question about
+        recommendations, else the extractive composer's."""
+        tracked = from_tracker(query, passages, self.matcher, self.picker, self.settings, "extractive")
+        return tracked if tracked is not None else self.extractive(query, evidence or passages)
 
     def extractive(self, query: Query, passages: list[Passage]) -> Answer:
         """Verbatim sentences, each cited (compose.py; or the legacy composer below)."""

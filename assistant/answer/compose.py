@@ -30,7 +30,7 @@ from assistant.answer.signals import finding_cues, has_figure, is_background, is
 from assistant.index import Corpus
 from assistant.records import Answer, AnswerSentence, CoverageEntry, Passage, Query, Role
 from assistant.settings import AnswerSettings
-from assistant.text import idf, join_names, report_label, stem, terms
+from assistant.text import footnote_marks, idf, join_names, report_label, stem, terms
 
 _WHITESPACE = str.maketrans({"\n": " ", "\t": " "})
 _LIST_ITEMS = 3  # items of a list quoted at most (a recommendation's are all quoted)
@@ -49,12 +49,24 @@ class Report:
     published: str | None
     inspected: str | None
     year: int | None
+    kind: str = "report"
+    origin: str = "path"
+
+    @property
+    def heading(self) -> str:
+        """The line above its quotes: an upload says so, and another document is never shown
+        as a force's report."""
+        uploaded = " (uploaded)" if self.origin == "upload" else ""
+        if self.kind != "report":
+            return f"**Other document**: {self.title}{uploaded}"
+        return f"**{self.force}** — {report_label(self.type, self.inspected, self.published)}{uploaded}"
 
     @property
     def short(self) -> str:
         """'the Cheshire 2023 post-inspection review'."""
         year = f" {self.year}" if self.year else ""
-        return f"the {self.force}{year} {self.type}"
+        uploaded = "uploaded " if self.origin == "upload" else ""  # beside the real one of that name
+        return f"the {uploaded}{self.force}{year} {self.type}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,11 @@ class Candidate:
     words: frozenset[str]
 
 
+def _owner(p: Passage) -> str:
+    """Whose evidence a passage is: its force, or (another document) that document alone."""
+    return p.force if p.kind == "report" else f"\0{p.doc_id}"  # never a force's name
+
+
 def _same(a: Unit, b: Unit) -> bool:
     return a.passage.id == b.passage.id and a.order == b.order
 
@@ -127,7 +144,7 @@ class FindingsComposer:
         self.reports: dict[str, Report] = {}
         for p in corpus.passages:
             self.reports.setdefault(p.doc_id, Report(p.doc_id, p.force, p.report_title, p.report_type,
-                                                      p.published, p.inspected, p.year))
+                                                      p.published, p.inspected, p.year, p.kind, p.origin))
         # Every chunk of each case study, in reading order: a case is quoted from the whole case.
         self.cases: dict[tuple[str, str], list[Passage]] = {}
         for p in ordered:
@@ -135,7 +152,8 @@ class FindingsComposer:
                 self.cases.setdefault((p.doc_id, case_root(p.section)), []).append(p)
         self.by_force: dict[str, list[Report]] = {}
         for r in sorted(self.reports.values(), key=lambda r: (r.force, r.year or 0, r.title)):
-            self.by_force.setdefault(r.force, []).append(r)
+            if r.kind == "report":  # other documents are in no force's ledger
+                self.by_force.setdefault(r.force, []).append(r)
 
     # -- scoring --------------------------------------------------------------------------
 
@@ -163,14 +181,15 @@ class FindingsComposer:
     def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
         cfg = self.settings
         match = self.matcher(query)
-        figures, recommendations, cases = query.wants_figure, query.wants_recommendations, query.wants_case
+        figures, recommendations, cases = query.wants_figure, query.about_recommendations, query.wants_case
         best_passage = max((p.score for p in passages), default=0.0) or 1.0
         out: list[Candidate] = []
         seen_of: dict[str, int] = {}
         for p in passages:
             # Rank within the passage's own force: an answer across forces reads each force's
             # evidence in its own order (its best passage may rank low overall).
-            rank = seen_of[p.force] = seen_of.get(p.force, -1) + 1
+            owner = _owner(p)
+            rank = seen_of[owner] = seen_of.get(owner, -1) + 1
             for unit in units(p, self.previous.get(p.id)):
                 unit = self._trim(unit, match)
                 if unit is None or len(unit.context) > cfg.max_context or _NOT_QUOTABLE.search(unit.text):
@@ -239,19 +258,18 @@ class FindingsComposer:
             return None
         best: dict[str, Candidate] = {}
         for c in found:
-            force = c.unit.passage.force
+            force = _owner(c.unit.passage)
             if force not in best or c.score > best[force].score:
                 best[force] = c
         top = max(c.score for c in best.values())
         top_relevance = max(c.relevance for c in best.values())
-        # Forces with evidence: every named force that has a quote; for a comparative question
-        # every force whose best quote holds enough of the question; for an open one ("give
-        # me a case where...") those whose best quote is close to the best force's.
-        floor = cfg.force_floor if query.comparative else cfg.open_force_floor
+        # Forces with evidence: every named force that has a quote; otherwise every force whose
+        # best quote holds enough of the question and is not far below the best force's. (A
+        # question asking for a case is answered from one case, above.)
         forces = [f for f, c in sorted(best.items(), key=lambda fc: -fc[1].score)
-                  if named or (c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= floor * top)]
+                  if named or (c.relevance >= cfg.min_force_relevance * top_relevance and c.score >= cfg.force_floor * top)]
         single = len(forces) == 1
-        chosen = self._choose(query, [c for c in found if c.unit.passage.force in forces], forces, single)
+        chosen = self._choose(query, [c for c in found if _owner(c.unit.passage) in forces], forces, single)
         scope = named or sorted(self.by_force)
         return self._render(query, passages, chosen, forces, scope)
 
@@ -309,7 +327,7 @@ class FindingsComposer:
         def take(c: Candidate) -> None:
             nonlocal words
             chosen.append(c)
-            count[c.unit.passage.force] = count.get(c.unit.passage.force, 0) + 1
+            count[_owner(c.unit.passage)] = count.get(_owner(c.unit.passage), 0) + 1
             words += sum(len(line.split()) for u in (*c.unit.context, c.unit) for line in u.lines)
 
         def repeats(c: Candidate) -> bool:
@@ -319,14 +337,14 @@ class FindingsComposer:
         # so no force with evidence is crowded out by a stronger one.
         figures = query.wants_figure
         for force in forces:
-            mine = [c for c in ranked if c.unit.passage.force == force]
+            mine = [c for c in ranked if _owner(c.unit.passage) == force]
             take(mine[0])
             if figures and not mine[0].figure:
                 figure = next((c for c in mine if c.figure and not repeats(c)), None)
                 if figure is not None and figure.score >= cfg.figure_floor * mine[0].score:
                     take(figure)
         for c in ranked:
-            force = c.unit.passage.force
+            force = _owner(c.unit.passage)
             if len(chosen) >= cfg.max_quotes or words >= cfg.max_words:
                 break
             if count.get(force, 0) >= per_force or c.score < cfg.quote_floor * ranked[0].score or repeats(c):
@@ -364,7 +382,7 @@ class FindingsComposer:
                 for line in unit.lines:
                     item = line.lstrip().startswith("- ")
                     body = line.lstrip()[2:] if item else line
-                    text = " ".join(body.translate(_WHITESPACE).split())
+                    text = footnote_marks(" ".join(body.translate(_WHITESPACE).split()))
                     out.append(AnswerSentence(text, (n,), unit.passage.force, role, list_item=item))
         return out
 
@@ -381,22 +399,22 @@ class FindingsComposer:
 
         groups: OrderedDict[str, list[Candidate]] = OrderedDict()
         for force in forces:
-            for c in sorted((c for c in chosen if c.unit.passage.force == force),
+            for c in sorted((c for c in chosen if _owner(c.unit.passage) == force),
                             key=lambda c: (c.unit.passage.doc_id, c.unit.passage.start, c.unit.order)):
                 groups.setdefault(c.unit.passage.doc_id, []).append(c)
         ledger = self._ledger(scope, groups)
-        lead = self._lead(ledger)
+        lead = self._lead(ledger, [self.reports[d] for d in groups if self.reports[d].kind != "report"])
         sentences = [AnswerSentence(lead, (), None, "lead")]
         lines = [lead, ""]
         for doc_id, picked in groups.items():
             report = self.reports[doc_id]
-            lines.append(f"**{report.force}** — {report_label(report.type, report.inspected, report.published)}")
+            lines.append(report.heading)
             for sentence in self.quoted(picked, cite):
                 sentences.append(sentence)
                 lines.append(f"{'  - ' if sentence.list_item else '- '}{sentence.text} [{sentence.citations[0]}]")
             lines.append("")
         text = "\n".join(lines).strip()
-        cited_forces = list(OrderedDict.fromkeys(p.force for p in citations))
+        cited_forces = list(OrderedDict.fromkeys(p.force for p in citations if p.kind == "report"))
         return Answer(query.asked or query.text, text, citations, False, "extractive", cited_forces, passages,
                       sentences=sentences, coverage=ledger, resolved_question=query.text)
 
@@ -414,8 +432,19 @@ class FindingsComposer:
                                              r.doc_id in groups, len(cited), r.doc_id))
         return entries
 
-    def _lead(self, ledger: list[CoverageEntry]) -> str:
-        """One or two sentences on scope only: which reports hold evidence, which do not."""
+    def _lead(self, ledger: list[CoverageEntry], documents: list[Report]) -> str:
+        """One or two sentences on scope only: which reports hold evidence, which do not, and
+        which other documents are quoted too."""
+        lead = self._reports_lead(ledger)
+        if documents:
+            which = join_names([f"“{d.title}”" for d in documents])
+            also = "other documents" if len(documents) > 1 else "another document"
+            lead = f"{lead} Also quoted: {also}, {which}." if lead else f"Evidence from {also}: {which}."
+        return lead
+
+    def _reports_lead(self, ledger: list[CoverageEntry]) -> str:
+        if not ledger:
+            return ""
         found = [e for e in ledger if e.found]
         missing = [self.reports[e.doc_id].short for e in ledger if not e.found]
         if len(ledger) == 1:

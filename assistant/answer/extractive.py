@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant.records import Answer, Passage
 from assistant.settings import AnswerSettings
-from assistant.text import document_frequencies, idf, join_names, report_label, sentences, terms
+from assistant.text import document_frequencies, footnote_marks, idf, join_names, report_label, sentences, terms
 
 @dataclass(frozen=True)
 class Picked:
@@ -82,26 +82,43 @@ class SentencePicker:
 
 
 def _report_label(p: Passage) -> str:
-    return report_label(p.report_type, p.inspected, p.published)  # the one pair of dates shown everywhere
+    label = report_label(p.report_type, p.inspected, p.published)  # the one pair of dates shown everywhere
+    marks = "".join(f"; {m}" for m in p.marks if m != "other document")
+    return f"{label}{marks}"
+
+
+def _heading(p: Passage) -> str:
+    """A group's heading: the force and its report, or plainly another document."""
+    if p.kind == "document":
+        return f"**Other document**: {p.report_title}" + (" (uploaded)" if p.origin == "upload" else "")
+    return f"**{p.force}** ({_report_label(p)})"
+
+
+def _sources(forces: list[str], documents: int) -> str:
+    others = [] if not documents else ["another document" if documents == 1 else f"{documents} other documents"]
+    return join_names(forces + others)
 
 
 def compose(question: str, picked: list[Picked], passages: list[Passage]) -> Answer:
-    """Group picked sentences by force and report, in reading order, each with its marker."""
+    """Group picked sentences by force and report (each report its own group, even beside
+    another of the same force and title), in reading order, each with its marker."""
     groups: OrderedDict[tuple[str, str], list[Picked]] = OrderedDict()
     for s in sorted(picked, key=lambda s: -s.score):  # the strongest group leads
-        groups.setdefault((s.passage.force, s.passage.report_title), []).append(s)
+        groups.setdefault((s.passage.force, s.passage.doc_id), []).append(s)
     citations: list[Passage] = []
     number: dict[str, int] = {}
-    forces = list(OrderedDict.fromkeys(force for force, _ in groups))
-    lines = [f"Evidence from {join_names(forces)}:", ""]
-    for (force, _title), items in groups.items():
+    forces = list(OrderedDict.fromkeys(items[0].passage.force for items in groups.values()
+                                       if items[0].passage.kind == "report"))
+    documents = sum(items[0].passage.kind == "document" for items in groups.values())
+    lines = [f"Evidence from {_sources(forces, documents)}:", ""]
+    for items in groups.values():
         items.sort(key=lambda s: (s.passage.start, s.order))
-        lines.append(f"**{force}** ({_report_label(items[0].passage)})")
+        lines.append(_heading(items[0].passage))
         for s in items:
             if s.passage.id not in number:
                 citations.append(s.passage)
                 number[s.passage.id] = len(citations)
-            sentence = s.text[2:] if s.text.startswith("- ") else s.text  # list items keep one bullet
+            sentence = footnote_marks(s.text[2:] if s.text.startswith("- ") else s.text)  # one bullet per item
             lines.append(f"- {sentence} [{number[s.passage.id]}]")
         lines.append("")
     return Answer(question, "\n".join(lines).strip(), citations, False, "extractive", forces, passages)

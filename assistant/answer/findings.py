@@ -39,6 +39,11 @@ NO_EVIDENCE = "No evidence found in this report."
 _MATCHED_SHOWN = 8  # phrases listed in "why this matched"
 
 
+def report_label(title: str, origin: str) -> str:
+    """A report as a comparison row lists it: an upload says so (it may copy a real title)."""
+    return f"{title} (uploaded)" if origin == "upload" else title
+
+
 def case_root(section: str) -> str:
     """The section path up to the case study's own heading (sub-headings belong to it)."""
     parts = section.split(" > ")
@@ -102,8 +107,8 @@ def case_studies(query: Query, retriever: HybridRetriever, composer: FindingsCom
     scored: list[tuple[float, CaseStudy]] = []
     for key, chunks in composer.cases.items():
         first = chunks[0]
-        if not query.filters.accepts(first):
-            continue
+        if first.kind != "report" or not query.filters.accepts(first):
+            continue  # other documents never count as a force's case studies
         title = case_title(key[1])
         text = "\n\n".join(c.text for c in chunks)
         about = f"{title}\n{text}"
@@ -152,7 +157,7 @@ def compare(query: Query, retriever: HybridRetriever, composer: FindingsComposer
     scope = list(query.filters.forces) or forces
     reports_of: dict[str, list[ReportInfo]] = {}
     for info in sorted(reports, key=lambda r: (r.year or 0, r.report_title)):
-        if _in_scope(info, query):
+        if info.counts_as_force and _in_scope(info, query):  # other documents are never a row
             reports_of.setdefault(info.force, []).append(info)
     notes: list[str] = []
     unknown = topics.unknown(query.text, set(query.terms))
@@ -179,12 +184,14 @@ def compare(query: Query, retriever: HybridRetriever, composer: FindingsComposer
         coverage = [CoverageEntry(r.force, r.report_title, r.report_type, r.published, r.inspected, r.doc_id in drawn,
                                   sum(c.unit.passage.doc_id == r.doc_id for c in chosen), r.doc_id) for r in infos]
         if not chosen:
-            rows.append(Finding(force, [r.report_title for r in infos], False, [], [], NO_EVIDENCE, [], coverage))
+            rows.append(Finding(force, [report_label(r.report_title, r.origin) for r in infos], False, [], [], NO_EVIDENCE, [], coverage))
             continue
         quotes = composer.quoted(chosen, cite)
         sentences = [f"{q.text} [{q.citations[0]}]" for q in quotes]
         used = list(OrderedDict.fromkeys(n for q in quotes for n in q.citations))
-        titles = list(OrderedDict.fromkeys(c.unit.passage.report_title for c in chosen))
+        # one per report, even two of one title (an upload may copy a real one's)
+        titles = list(OrderedDict((c.unit.passage.doc_id, report_label(c.unit.passage.report_title,
+                                                                       c.unit.passage.origin)) for c in chosen).values())
         rows.append(Finding(force, titles, True, sentences, used, " ".join(sentences), quotes, coverage))
     years = [int((e.inspected or e.published or "0")[:4]) for r in rows for e in r.coverage if e.inspected or e.published]
     if years and max(years) - min(years) >= cfg.date_spread_years:

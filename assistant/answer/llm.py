@@ -123,7 +123,7 @@ def stream_llm_answer(question: str, passages: list[Passage], llm_settings: LLMS
     if not checked.citations and not checked.declined:
         text = ("The passages do not answer this: no sentence of the model's reply was supported "
                 "by a passage it cited.")
-    forces = list(dict.fromkeys(p.force for p in checked.citations))
+    forces = list(dict.fromkeys(p.force for p in checked.citations if p.kind == "report"))  # documents are no force
     answer = Answer(question, text, checked.citations, not checked.citations, "llm", forces, list(passages), notes)
     if checked.citations:
         return answer, ""

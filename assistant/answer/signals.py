@@ -36,7 +36,8 @@ _JUDGED = re.compile(
 _BACKGROUND = re.compile(
     r"\b(?:guidance|statutory|legislation|the law\b|act \d{4}|college of policing|home office|"
     r"national police chiefs|npcc|working together|national (?:guidelines|standards|policy)|"
-    r"is (?:defined|known) as|are (?:defined|known) as|refers? to|stands for|"
+    r"is (?:defined|known) as|are (?:defined|known) as|refers? to|stands for|(?:is|are) responsible for|"
+    r"(?:has|have) a (?:statutory |legal )?duty|"
     r"our (?:inspection programme|methodology)|this report|annex|appendix|we will|we carried out|"
     r"we inspected|we interviewed|we spoke to|we assessed progress|we returned to|we published|we conducted|"
     r"the (?:review|inspection|audit) included|during (?:this|the|our) (?:inspection|review|post-inspection review),? we)"
@@ -56,7 +57,8 @@ _FIGURE = re.compile(
     rf"\b(?!(?:19|20)\d\d\b)\d[\d,]*(?:\.\d+)?(?::\d+)?\b|\b\d+(?:\.\d+)?\s*(?:%|percent|per cent)"
     rf"|\b(?:{_NUMBER_WORD})\b(?=\s+(?:[a-z-]+\s+){{0,2}}(?:cases?|children|offenders|rsos|officers|staff|"
     rf"days?|weeks?|months?|hours?|years?|times|percent|referrals?|incidents?|reports?|meetings?|visits?))"
-    r"|\b(?:once|twice) (?:a|an|every|each) (?:day|week|fortnight|month|year)\b|\b(?:daily|weekly|monthly|annually)\b",
+    r"|\b(?:once|twice) (?:a|an|every|each) (?:day|week|fortnight|month|year)\b|\b(?:daily|weekly|monthly|annually)\b"
+    rf"|\b(?:only|just|about|around|nearly|almost|over|under|more than|fewer than|less than) (?:{_NUMBER_WORD})\b",
     re.I,
 )
 # What a force did: new practice, systems, training, campaigns.

@@ -17,16 +17,19 @@ index is on a server (each machine keeps its own copy, rebuilt from the server's
                             definitions: what an update reuses, see rows.py)
         words.npz           word vectors for the topic check, grown as new words appear
 
-The fingerprint hashes the registry (doc_id, sha256 and chunk count of every report), the
-index name, and `VERSION`, bumped whenever how any part is derived or laid out changes. When it differs (another
-process or machine ingested, or the code changed) the state is updated: rows of reports
-whose hash did not change come from the previous snapshot, only the others are read from
-Chroma, and only those are tokenised; BM25, frequencies, boilerplate, glossary and
-proximity are recomputed from per-passage pieces the snapshot keeps (rows/, see
-assistant/index/rows.py) or corrected by the removed and added passages (derive.py).
-A snapshot is written only if the registry did not change while it was read, and a
-snapshot that fails to load (corrupt, truncated, other library version) is deleted and
-rebuilt. Cache failures never fail a query: the state is then built in memory.
+Only registered reports that answers may use (`PassageStore.served`: not uploads awaiting
+review) are read: chunks an interrupted ingest left without a registry entry are never
+served. The fingerprint hashes that registry (doc_id, sha256 and chunk count of every served
+report), the index name, and `VERSION`, bumped whenever how any part is derived or laid out
+changes. When it differs (another process or machine ingested, or the code changed) the
+state is updated: rows of reports whose hash did not change come from the previous snapshot,
+only the others are read from Chroma, and only those are tokenised; BM25, frequencies,
+boilerplate, glossary and proximity are recomputed from per-passage pieces the snapshot
+keeps (rows/, see assistant/index/rows.py) or corrected by the removed and added passages
+(derive.py). A snapshot is written only if the registry did not change while it was read;
+the manifest holds a digest of every file, checked on load, and a snapshot that fails to
+load (changed bytes, truncated, other library version) is deleted and rebuilt. Cache
+failures never fail a query: the state is then built in memory.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ log = logging.getLogger(__name__)
 # proximity, glossary, boilerplate, frequencies, the passage fields), changes: every older
 # snapshot is then rebuilt. An explicit number, not a hash of source files, so moving or
 # reformatting a module changes nothing.
-VERSION = 6
+VERSION = 7  # 7: per-passage pieces for incremental updates; passages carry kind and origin; file digests
 _ROW_FIELDS = [f.name for f in fields(Passage) if f.name != "score"]
 Registry = dict[str, tuple[str, int]]  # doc_id -> (sha256, chunks)
 
@@ -92,7 +95,8 @@ class OlderFormat(ValueError):
 
 
 def registry_of(store) -> Registry:
-    return {r.doc_id: (r.sha256, r.chunks) for r in store.reports()}
+    """The reports answers may use, as the fingerprint sees them (one small registry read)."""
+    return {r.doc_id: (r.sha256, r.chunks) for r in store.served()}
 
 
 def fingerprint(settings: Settings, registry: Registry) -> str:
@@ -115,15 +119,16 @@ def _complete(passages: list[Passage], registry: Registry) -> bool:
 
 def _read(store, registry: Registry, previous: Corpus | None
           ) -> tuple[list[Passage], np.ndarray, int, np.ndarray | None]:
-    """All rows, reusing those of reports unchanged since `previous`: (passages, vectors, rows
-    read, each row's row in `previous` or -1; None when nothing was reused)."""
+    """The rows of the registry's reports, reusing those of reports unchanged since
+    `previous`: (passages, vectors, rows read, each row's row in `previous` or -1; None when
+    nothing was reused). Rows of other reports (an interrupted ingest's) are never read."""
     reuse = sorted(d for d, entry in registry.items() if previous and previous.registry.get(d) == entry)
+    wanted = sorted(set(registry) - set(reuse))
+    fresh, fresh_vectors = store.fetch(where={"doc_id": {"$in": wanted}}) if wanted else ([], None)
     if not reuse:
-        passages, vectors = store.fetch()
-        return passages, vectors, len(passages), None
+        return fresh, (fresh_vectors if fresh else np.zeros((0, 0), dtype=np.float32)), len(fresh), None
     kept = set(reuse)
     rows = [i for i, p in enumerate(previous.passages) if p.doc_id in kept]
-    fresh, fresh_vectors = store.fetch(where={"doc_id": {"$nin": reuse}})
     passages = [previous.passages[i] for i in rows] + fresh
     parts = [np.asarray(previous.vectors[rows], dtype=np.float32)] + ([fresh_vectors] if fresh else [])
     vectors = np.vstack(parts)
@@ -238,7 +243,7 @@ def _save(corpus: Corpus, folder: Path) -> None:
     }
     (folder / "derived.json").write_text(json.dumps(derived))
     manifest = {"format": VERSION, "fingerprint": corpus.fingerprint, "rows": len(corpus.passages),
-                "registry": corpus.registry}
+                "registry": corpus.registry, "files": _digests(folder)}
     (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -267,14 +272,30 @@ def _load_rows(folder: Path, n: int) -> RowState | None:
     definitions = [[(a, e) for a, e in found] for found in meta["definitions"]]
     return RowState(tokens, arrays["sentence_offsets"], arrays["sentence_keys"], definitions,
                     Counter(meta["word_rows"]), meta["min_chars"])
+def _digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file of a snapshot (but the manifest), by path relative to it.
+
+    Checked on every load: a changed byte in the vectors or the passage table would
+    otherwise be served, across restarts, as if Chroma held it. ~0.3 s per GB read (SHA-NI).
+    """
+    out = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        with open(path, "rb") as f:
+            out[path.relative_to(folder).as_posix()] = hashlib.file_digest(f, "sha256").hexdigest()
+    return out
 
 
 def _load(folder: Path) -> Corpus:
     manifest = json.loads((folder / "manifest.json").read_text())
     if manifest["format"] != VERSION:
         raise OlderFormat(f"format {manifest['format']}, expected {VERSION}")
+    found = _digests(folder)
+    changed = sorted(name for name in manifest["files"].keys() | found.keys()
+                     if manifest["files"].get(name) != found.get(name))
+    if changed:
+        raise ValueError(f"files differ from their digests in the manifest: {', '.join(changed[:5])}")
     columns = json.loads((folder / "passages.json").read_text())
-    passages = [Passage(*row) for row in zip(*(columns[name] for name in _ROW_FIELDS))]
+    passages = [Passage(**dict(zip(_ROW_FIELDS, row))) for row in zip(*(columns[name] for name in _ROW_FIELDS))]
     # Memory-mapped (shared by processes, paged in on use), seen as a plain array: np.memmap
     # indexing costs ~50 us a row in the re-scorer.
     vectors = np.asarray(np.load(folder / "vectors.npy", mmap_mode="r"))

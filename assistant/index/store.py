@@ -6,17 +6,19 @@ either way. Chroma holds the index's whole truth; what queries derive from it (B
 glossary, ...) is cached on local disk by assistant/corpus.py.
 
 Passages go through llama-index's `ChromaVectorStore`; the report registry is a small side
-collection keyed by report id that records each file's content hash. A report's registry
-entry is written last and removed first, so an interrupted write always leaves the report
-looking "changed" and the next ingest redoes it.
+collection keyed by report id that records each file's content hash; the recommendations
+parsed from each report (assistant/index/tracker.py) are another, keyed by recommendation
+with the report's id in their metadata. A report's registry entry is written last and
+removed first, so an interrupted write always leaves the report looking "changed" and the
+next ingest redoes it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, fields
+from dataclasses import MISSING, asdict, fields, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 import chromadb
 import numpy as np
@@ -28,12 +30,14 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from assistant.errors import StoreUnavailable
 from assistant.index.naming import embedding_precision, index_name
 from assistant.index.precision import CONCRETE
-from assistant.records import Passage, ReportInfo
+from assistant.index.tracker import encode
+from assistant.records import Passage, Recommendation, ReportInfo
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 _warned: set[str] = set()
 _PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
+_R = TypeVar("_R")
 
 
 def _to_meta(values: dict) -> dict:
@@ -41,12 +45,28 @@ def _to_meta(values: dict) -> dict:
     return {k: ("" if v is None else v) for k, v in values.items()}
 
 
-def _from_meta(meta: dict, names: list[str]) -> dict:
-    out = {k: meta.get(k) for k in names}
-    for key in ("published", "inspected", "year"):
+def _defaults(cls: type) -> dict:
+    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+
+
+_PASSAGE_DEFAULTS, _REPORT_DEFAULTS = _defaults(Passage), _defaults(ReportInfo)
+_REPORT_FIELDS = [f.name for f in fields(ReportInfo)]
+_OPTIONAL = ("published", "inspected", "year", "recommendations", "stated_recommendations")
+
+
+def _from_meta(meta: dict, names: list[str], defaults: dict = _PASSAGE_DEFAULTS) -> dict:
+    """Stored metadata as field values; keys an older version did not write take the
+    field's default (provenance, kind)."""
+    out = {k: meta.get(k, defaults.get(k)) for k in names}
+    for key in _OPTIONAL:
         if key in out and out[key] == "":
             out[key] = None
     return out
+
+
+def _batches(items: list[_R], size: int) -> Iterator[list[_R]]:
+    for i in range(0, len(items), max(size, 1)):
+        yield items[i : i + size]
 
 
 def _connect(settings: Settings) -> ClientAPI:
@@ -85,7 +105,11 @@ class PassageStore:
             f"passages-{name}", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
         self.registry = self.client.get_or_create_collection(f"reports-{name}", embedding_function=None)
+        self.recs = self.client.get_or_create_collection(f"recommendations-{name}", embedding_function=None)
         self.vectors = ChromaVectorStore(chroma_collection=self.collection)
+        # Chroma refuses larger writes ("Batch size ... greater than max batch size"), and
+        # llama-index's ChromaVectorStore sends up to 41,665 rows at once.
+        self.max_batch = self.client.get_max_batch_size()
         if settings.embedding.precision == "auto" and settings.chroma_server() is not None:
             _warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
                        f"machines that measure differently write different indexes; set EA_EMBEDDING__PRECISION "
@@ -124,12 +148,30 @@ class PassageStore:
     # -- reports ---------------------------------------------------------------------
 
     def reports(self) -> list[ReportInfo]:
-        names = [f.name for f in fields(ReportInfo)]
+        """Every registered report, served or waiting for review: one small `get`."""
         got = self.registry.get(include=["metadatas"])
-        return [ReportInfo(**_from_meta(m, names)) for m in got["metadatas"]]
+        return [ReportInfo(**_from_meta(m, _REPORT_FIELDS, _REPORT_DEFAULTS)) for m in got["metadatas"]]
 
-    def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray) -> None:
-        """Swap a report's passages for new ones; the registry entry goes in last."""
+    def served(self) -> list[ReportInfo]:
+        """The reports answers may use: every registered one but uploads awaiting review."""
+        review = self.settings.reviews_uploads()
+        return [r for r in self.reports() if r.accepted or not review]
+
+    def update_report(self, info: ReportInfo) -> None:
+        """Rewrite a registered report's entry (acceptance); its passages stay as they are."""
+        self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
+
+    def accept(self, doc_id: str, by: str) -> ReportInfo | None:
+        found = next((r for r in self.reports() if r.doc_id == doc_id), None)
+        if found is None:
+            return None
+        accepted = replace(found, accepted=True, accepted_by=by)
+        self.update_report(accepted)
+        return accepted
+
+    def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray,
+                       recommendations: list[Recommendation] = ()) -> None:
+        """Swap a report's passages and recommendations for new ones; the registry entry goes in last."""
         self.remove_report(info.doc_id)
         nodes = [
             TextNode(
@@ -141,20 +183,33 @@ class PassageStore:
             )
             for p, vector in zip(passages, vectors)
         ]
-        if nodes:
-            self.vectors.add(nodes)
+        for batch in _batches(nodes, self.max_batch):
+            self.vectors.add(batch)
+        if recommendations:
+            rows = [encode(r) for r in recommendations]
+            for batch in _batches(list(zip(recommendations, rows)), self.max_batch):
+                self.recs.add(ids=[r.id for r, _ in batch], metadatas=[_to_meta(m) for _, (m, _) in batch],
+                              documents=[doc for _, (_, doc) in batch], embeddings=[[1.0]] * len(batch))
         # The registry needs a vector of its own; a constant one keeps it a plain table.
-        self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
+        self.update_report(info)
 
     def remove_report(self, doc_id: str) -> None:
+        """Registry entry first, then the passages: an interruption leaves only unregistered
+        passages, which are never served and go at the next ingest (`drop_unregistered`)."""
         self.registry.delete(ids=[doc_id])
-        self.vectors.delete(ref_doc_id=doc_id)
+        self.collection.delete(where={"doc_id": doc_id})  # one call, any size (ids are capped)
+        self.recs.delete(where={"doc_id": doc_id})
+
+    def _delete(self, ids: list[str]) -> None:
+        for batch in _batches(ids, self.max_batch):
+            self.collection.delete(ids=batch)
 
     def clear(self) -> None:
         """Remove every report and passage of this index (other indexes are left alone)."""
         for info in self.reports():
             self.remove_report(info.doc_id)
         self.collection.delete(where={"chunk_index": {"$gte": 0}})
+        self.recs.delete(where={"made_in": {"$gte": -1}})
 
     def drop_unregistered(self) -> int:
         """Delete passages of reports the registry does not hold, and say how many.
@@ -167,9 +222,22 @@ class PassageStore:
         known = [info.doc_id for info in self.reports()]
         where = {"doc_id": {"$nin": known}} if known else None
         ids = self.collection.get(where=where, include=[])["ids"]
-        if ids:
-            self.collection.delete(ids=ids)
+        self._delete(ids)
+        orphans = self.recs.get(where=where, include=[])["ids"]
+        for batch in _batches(orphans, self.max_batch):
+            self.recs.delete(ids=batch)
         return len(ids)
+
+    def recommendation_rows(self) -> list[tuple[str, str]]:
+        """(id, document) of every stored recommendation (assistant/index/tracker.py decodes them)."""
+        rows: list[tuple[str, str]] = []
+        page, offset = self.settings.chroma_page_size, 0
+        while True:
+            got = self.recs.get(include=["documents"], limit=page, offset=offset)
+            rows += list(zip(got["ids"], got["documents"]))
+            if len(got["ids"]) < page:
+                return rows
+            offset += page
 
     # -- passages --------------------------------------------------------------------
 
@@ -190,6 +258,7 @@ class PassageStore:
             for pid, text, meta, dist in zip(
                 got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]
             )
+            if meta is not None  # a row another process deleted, still in this process's vector index
         ]
 
     def location(self) -> str:

@@ -184,10 +184,9 @@ class HybridRetriever:
         is about preferred, or each force it compares covered."""
         keywords, vector, filters = query.keywords, query.vector, query.filters
         ranked = self.rescore(self.candidates(keywords, vector, filters, self.config.candidates), vector, keywords)
-        if query.wants_case and self.config.case_boost:
+        if query.wants_case and self.config.case_boost:  # before continuation: a case's next chunk is the case
             ranked = sorted((replace(p, score=round(p.score + self.config.case_boost, 4))
                              if self._case_like[self.by_id[p.id]] else p for p in ranked), key=lambda p: -p.score)
-        # After the case boost: a boosted case's next chunk (its outcome) comes up with it.
         ranked = self._continue_sections(ranked, filters)
         if query.prefer:
             boost = self.config.named_force_boost

@@ -20,8 +20,15 @@ _ASKS_CASE = re.compile(
     r"|\bexamples? (?:of|where|for|in which)\b|\bgive me (?:a|an|one)\b",
     re.I,
 )
-_ASKS_RECOMMENDATIONS = re.compile(
-    r"\brecommend\w*|\b(?:was|were) (?:told|asked|required) to\b|\bwhat (?:should|must)\b|\baction plan\b", re.I
+# What a report recommended or required, and what happened next: answered from the
+# recommendation tracker (assistant/answer/recommendations.py).
+ABOUT_RECOMMENDATIONS = re.compile(
+    r"\b(?:recommend\w*"
+    r"|(?:tell|told|ask|asked|require[ds]?|instruct(?:ed)?|direct(?:ed)?|urge[ds]?)\s+(?:[\w'’-]+\s+){0,3}?to\s+"
+    r"(?:do|act|fix|improve|review|change|make|sort|address|put|introduce|ensure|give|record|stop|start|set|take)"
+    r"|had\s+to\s+act|what\s+(?:has\s+|had\s+|have\s+)?changed|progress\s+(?:on|against|since|made)"
+    r"|acted\s+on|follow[- ]?up\s+(?:on|of)|(?:post-inspection\s+)?review\s+f(?:ound|ind))\b",
+    re.I,
 )
 
 
@@ -36,6 +43,7 @@ def wants_case(question: str) -> bool:
     return bool(_ASKS_CASE.search(question))
 
 
-def wants_recommendations(question: str) -> bool:
-    """The question asks what was recommended (or what a force was told to do)."""
-    return bool(_ASKS_RECOMMENDATIONS.search(question))
+def about_recommendations(question: str) -> bool:
+    """The question asks what was recommended (or what a force was told to do), or what a
+    later review found on it."""
+    return bool(ABOUT_RECOMMENDATIONS.search(question))

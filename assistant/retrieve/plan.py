@@ -19,7 +19,7 @@ from assistant.errors import InvalidRequest
 from assistant.index import Corpus
 from assistant.records import Filters, Query
 from assistant.retrieve.followup import FOLLOWING, resolve
-from assistant.retrieve.intent import wants_case, wants_figure, wants_recommendations
+from assistant.retrieve.intent import about_recommendations, wants_case, wants_figure
 from assistant.settings import Settings
 from assistant.text import forces_in, names_pattern, terms
 
@@ -40,7 +40,8 @@ CHAT_WORDS = frozenset(
     "which when where who why please me i my we our find looking look about".split()
 )
 # Markup a question may carry (pasted HTML, an injection attempt): never words to search for.
-_MARKUP = re.compile(r"<[^>]*>|&#?\w+;|\b(?:https?://|www\.)\S+|[{}\[\]\\|`~^]")
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>|&#?\w+;|\b(?:https?://|www\.)\S+|[{}\[\]\\|`~^]",
+                     re.I | re.S)
 _WORD = re.compile(r"[^\W\d_]{2,}")  # two letters of any script
 FILTER_FIELDS = {"forces": "force", "report_types": "report_type", "areas": "area"}
 
@@ -71,9 +72,11 @@ class Planner:
     def __init__(self, corpus: Corpus, settings: Settings):
         self.settings = settings
         passages = corpus.passages
-        # Filterable values in the corpus' own spelling, keyed lowercase.
+        # Filterable values in the corpus' own spelling, keyed lowercase. Other documents
+        # have no force: they are never one of the corpus' forces.
         self.values: dict[str, dict[str, str]] = {
-            name: {getattr(p, field).lower(): getattr(p, field) for p in passages}
+            name: {getattr(p, field).lower(): getattr(p, field) for p in passages
+                   if name != "forces" or p.kind == "report"}
             for name, field in FILTER_FIELDS.items()
         }
         self.forces: list[str] = sorted(self.values["forces"].values())
@@ -95,13 +98,15 @@ class Planner:
     def filters(self, f: Filters) -> Filters:
         """The filters with names mapped to the corpus' spelling; unknown names refused."""
         fixed = {}
+        most = self.settings.max_filter_values
         for name, known in self.values.items():
             values = getattr(f, name)
+            if len(values) > most:  # repeats are already one (Filters.build)
+                raise InvalidRequest(f"too many {name.replace('_', ' ')}: {len(values)} given, at most {most}")
             unknown = [v for v in values if v.lower() not in known]
             if unknown:
-                raise InvalidRequest(
-                    f"unknown {name.replace('_', ' ')} {unknown}; the corpus has: {', '.join(sorted(known.values()))}"
-                )
+                shown = ", ".join(sorted(known.values())[:50]) + (", ..." if len(known) > 50 else "")
+                raise InvalidRequest(f"unknown {name.replace('_', ' ')} {unknown[:10]}; the corpus has: {shown}")
             fixed[name] = tuple(known[v.lower()] for v in values)
         return replace(f, **fixed)
 
@@ -156,5 +161,5 @@ class Planner:
             text=text, asked=asked, k=k, filters=filters, named=tuple(named), outside=tuple(outside),
             comparative=comparative, scope=tuple(scope), keywords=self.keywords(expanded),
             terms=words, vector=embed(text), wants_figure=wants_figure(text), wants_case=wants_case(text),
-            wants_recommendations=wants_recommendations(text),
+            about_recommendations=about_recommendations(text),
         )

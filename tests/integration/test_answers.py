@@ -166,3 +166,13 @@ def test_everyday_words_for_report_topics_do_not_cause_abstention(bundled, quest
 def test_an_empty_index_says_to_ingest_first(make_assistant):
     answer = make_assistant().ask("How are missing children handled?")
     assert answer.abstained and "python -m ingest" in answer.text and answer.citations == []
+
+
+def test_cli_reads_a_follow_up_with_its_history(bundled, capsys, monkeypatch):
+    monkeypatch.setenv("EA_INDEX_DIR", str(bundled.settings.index_dir))
+    assert cli_main(["ask", "and what about Staffordshire?", "--history", "How did Cheshire respond to missing children?",
+                     "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["question"] == "and what about Staffordshire?"
+    assert answer["resolved_question"] == "How did Staffordshire respond to missing children?"
+    assert {c["force"] for c in answer["citations"]} == {"Staffordshire"} and not answer["abstained"]

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AuthenticationError
 
 import app as app_module
-from assistant.settings import REPO_ROOT, AppSettings
+from assistant.settings import REPO_ROOT, AppSettings, Settings
 from served import HOSTILE_REPORT, free_port, serve
+from ui import views
 
 QUESTION = "How did forces handle reactive management of registered sex offenders?"
 
@@ -119,18 +121,19 @@ def test_upload_adds_a_report_and_refuses_bad_files_without_changing_the_index(u
     for name, data in bad.items():
         path = tmp_path / name
         path.write_bytes(data)
-        header, table, message = uploader.upload(str(path), alice)
-        assert message.startswith(("Not added", f"{name}: unsupported")), message
+        header, table, _, message = uploader.upload([str(path)], app_module.AS_REPORT, alice)
+        assert message.startswith("Not added"), message
         assert uploader.corpus_rows() == before and "2 reports from 2 forces" in header
     assert not any((tmp_path / "uploads").glob("*"))  # refused files are not kept
 
     report = tmp_path / "testshire-2021-inspection.txt"
     report.write_text(HOSTILE_REPORT, encoding="utf-8")
-    header, table, message = uploader.upload(str(report), alice)
+    header, table, _, message = uploader.upload([str(report)], app_module.AS_REPORT, alice)
     assert message.startswith("Added Testshire") and len(uploader.corpus_rows()) == len(before) + 1
+    assert "marked as uploaded" in message
     # The header and the table count what the index holds now, not what it held at start.
     assert "3 reports from 3 forces" in header and "Testshire" in table and table.count("<tr>") == 4  # the header row and three reports
-    _, _, again = uploader.upload(str(report), alice)
+    _, _, _, again = uploader.upload([str(report)], app_module.AS_REPORT, alice)
     assert again.startswith("Already in the corpus") and len(uploader.corpus_rows()) == len(before) + 1
 
 
@@ -140,7 +143,7 @@ def test_upload_is_limited_to_allowed_users(uploader, tmp_path):
     report = tmp_path / "testshire-2021-inspection.txt"
     report.write_text(HOSTILE_REPORT, encoding="utf-8")
     with pytest.raises(gr.Error, match="not allowed"):
-        uploader.upload(str(report), gr.Request(username="mallory"))
+        uploader.upload([str(report)], app_module.AS_REPORT, gr.Request(username="mallory"))
 
 
 def test_app_start_with_an_unreachable_chroma_server_is_one_clear_line():
@@ -196,3 +199,31 @@ def test_the_mcp_server_is_off_by_default(served):
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{served.url}gradio_api/mcp/", timeout=30)
     assert missing.value.code == 404
+
+
+def test_remove_on_the_corpus_page_is_for_users_who_may_upload(uploader, tmp_path):
+    import gradio as gr
+
+    report = tmp_path / "testshire-2021-inspection.txt"
+    report.write_text(HOSTILE_REPORT, encoding="utf-8")
+    uploader.upload([str(report)], app_module.AS_REPORT, gr.Request(username="alice"))
+    (testshire,) = [r for r in uploader.a.reports() if r.force == "Testshire"]
+    with pytest.raises(gr.Error, match="not allowed to remove"):
+        uploader.remove(testshire.doc_id, gr.Request(username="mallory"))
+    header, table, picker, message = uploader.remove(testshire.doc_id, gr.Request(username="alice"))
+    assert message == f"Removed: Testshire – {views.esc_markdown(testshire.report_title)}."
+    assert "Testshire" not in header and "Testshire" not in table
+    assert testshire.doc_id not in [value for _, value in picker["choices"]]
+    assert not Path(testshire.source).exists() and "Testshire" not in uploader.a.forces()
+
+
+def test_a_public_address_without_credentials_is_refused_before_the_model_loads(monkeypatch):
+    s = Settings(server_name="0.0.0.0")
+
+    def loads_the_model(*args, **kwargs):
+        raise AssertionError("the model was loaded before the address was checked")
+
+    monkeypatch.setattr(app_module, "get_settings", lambda: s)
+    monkeypatch.setattr(app_module.Assistant, "open", classmethod(loads_the_model))
+    with pytest.raises(SystemExit, match="Refusing to listen on 0.0.0.0 without authentication"):
+        app_module.main()

@@ -23,6 +23,7 @@ EMPTY = "Ask a question: the text is empty."
 LONG = ("How do forces protect children who go missing from home? " * 400)[:19_999] + "?"
 
 # name -> (question, what the user must be told, or None for a normal answer)
+NO_WORDS = "The question has no words to search for, only markup or symbols: ask it in words."
 QUESTIONS = {
     "empty": ("", EMPTY),
     "whitespace": (" \n\t \u3000 ", EMPTY),
@@ -33,9 +34,8 @@ QUESTIONS = {
     "Welsh": ("Sut mae'r heddlu yn diogelu plant sydd ar goll o'u cartrefi?", None),
     "Polish": ("Jak policja chroni zaginione dzieci? Zażółć gęślą jaźń.", None),
     "Chinese": ("警方如何保护失踪儿童？", None),
-    # Symbols only: nothing to search for (the planner refuses it since "markup-only questions refused").
-    "emoji": ("👶🚓❓", "The question has no words to search for, only markup or symbols: ask it in words."),
-    "markup and script": ("<script>alert(1)</script><img src=x onerror=alert(2)>", None),
+    "emoji": ("👶🚓❓", NO_WORDS),
+    "markup and script": ("<script>alert(1)</script><img src=x onerror=alert(2)>", NO_WORDS),
     "SQL-looking": ("'; DROP TABLE passages; --", None),
     "lone surrogates": ("missing children \udcff\udcfe custody", None),  # what undecodable argv bytes become
     "one long word": ("x" * 1999, None),

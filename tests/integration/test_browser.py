@@ -23,7 +23,7 @@ AXE = REPO_ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.j
 RESULTS = REPO_ROOT / "test-results" / "browser"
 QUESTION = "How did forces handle reactive management of registered sex offenders?"
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
-PAGES = ["Ask", "Case studies", "Compare forces", "Corpus"]
+PAGES = ["Ask", "Case studies", "Compare forces", "Recommendations", "Corpus"]
 WAIT = 120_000
 
 

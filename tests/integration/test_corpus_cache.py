@@ -117,17 +117,19 @@ def test_second_open_loads_what_the_first_built(pair, make_assistant):
 
 
 def test_report_ingested_elsewhere_is_picked_up(pair, bundled, make_assistant):
-    before = pair.forces()
+    _ = pair.pipeline  # built and cached
+    held = make_assistant(index_dir=pair.settings.index_dir, refresh_s=3600)  # checks only when told to
+    before = held.forces()
     other = make_assistant(index_dir=pair.settings.index_dir)  # e.g. another machine
     small = next(p for p in bundled_reports() if p.name.startswith("lancashire"))
     assert other.ingest([small]).ok
-    assert pair.forces() == before  # a loaded state stays as it was...
-    assert pair.refresh() and "Lancashire" in pair.forces()  # ...until refreshed
-    updated = pair.pipeline.corpus
-    lancashire = next(r for r in pair.reports() if r.force == "Lancashire")
+    assert held.forces() == before  # a loaded state stays as it was...
+    assert held.refresh() and "Lancashire" in held.forces()  # ...until refreshed
+    updated = held.pipeline.corpus
+    lancashire = next(r for r in held.reports() if r.force == "Lancashire")
     assert updated.origin == "updated" and updated.fetched == lancashire.chunks  # only the new report read
-    same_corpus(updated, build_corpus(*pair.store.fetch(), pair.settings))  # same as building from scratch
-    assert not pair.refresh()
+    same_corpus(updated, build_corpus(*held.store.fetch(), held.settings))  # same as building from scratch
+    assert not held.refresh()
     reopened = make_assistant(index_dir=pair.settings.index_dir)
     assert reopened.pipeline.corpus.origin == "loaded" and "Lancashire" in reopened.forces()
     assert len(snapshots(pair)) == 1  # the older snapshot was dropped

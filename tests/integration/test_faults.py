@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chromadb.api.shared_system_client import SharedSystemClient
 
 from assistant import Assistant
 from assistant.index import Embedder
@@ -77,11 +78,16 @@ def snapshot(a: Assistant) -> dict:
     }
 
 
+def _timeless(registry: dict) -> dict:
+    """Registry entries without the time each report was added (two builds differ in it)."""
+    return {doc_id: {k: v for k, v in meta.items() if k != "added_at"} for doc_id, meta in registry.items()}
+
+
 def assert_same(got: dict, want: dict) -> None:
     assert got["count"] == want["count"] == len(want["passages"])
     assert got["passages"].keys() == want["passages"].keys()
     assert got["passages"] == want["passages"]
-    assert got["registry"] == want["registry"]
+    assert _timeless(got["registry"]) == _timeless(want["registry"])
     # Vectors embedded in other batches (or processes) differ in the last bits, more so in
     # bfloat16; another text's vector would be far off.
     cosines = (got["vectors"] * want["vectors"]).sum(axis=1)
@@ -176,6 +182,54 @@ def test_killed_ingest_is_repaired_by_the_next(killed, kill_at, start):
     finally:
         last.write_bytes(original)
     assert_same(snapshot(open_index(copy)), killed["clean"][f"{start}-rest"])
+
+
+# -- SIGKILL during a removal ------------------------------------------------------------
+
+INVENTED = """Borsetshire – National child protection inspection
+
+Introduction
+
+In May 2024, HMICFRS inspected how well Borsetshire Constabulary keeps children safe.
+
+Police detention
+
+We found that Borsetshire Constabulary calls an appropriate adult for every detained child at once.
+"""
+# A removal writes: reports.delete (registry entry out first), passages.delete, then
+# deletes the uploaded file.
+REMOVAL_KILLS = {
+    "registry entry gone, chunks still stored": "reports.delete:1:after",
+    "chunks gone, uploaded file still stored": "passages.delete:1:after",
+}
+
+
+@pytest.mark.parametrize("kill_at", REMOVAL_KILLS.values(), ids=REMOVAL_KILLS.keys())
+def test_removal_killed_midway_is_finished_by_the_next_ingest(make_assistant, small, tmp_path, kill_at):
+    from assistant.settings import AppSettings
+
+    uploads = tmp_path / "uploads"
+    a = make_assistant(app=AppSettings(uploads_dir=uploads))
+    assert a.ingest([small]).ok
+    given = tmp_path / "borsetshire.txt"
+    given.write_text(INVENTED)
+    (upload,) = a.upload([(given, "borsetshire.txt")], user="alice").added
+    assert a.search("appropriate adult for every detained child")[0].doc_id == upload.doc_id
+
+    killed = run_ingest(a.settings.index_dir, "--remove", upload.doc_id,
+                        env={"FAULT_AT": kill_at, "EA_APP__UPLOADS_DIR": str(uploads)})
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    # This process had the index open: embedded Chroma keeps its own copy of the vector index
+    # per process, which the other process's deletes left stale (serving never queries it:
+    # rows are read with `get`). Open it afresh, as the next ingest or app start would.
+    SharedSystemClient.clear_system_cache()
+    # Never half-visible: from the registry delete on, answers no longer draw on it.
+    fresh = make_assistant(index_dir=a.settings.index_dir, app=AppSettings(uploads_dir=uploads))
+    assert not any(p.doc_id == upload.doc_id for p in fresh.search("appropriate adult for every detained child"))
+
+    assert fresh.ingest([small]).ok  # the next ingest finishes the removal...
+    assert_same(snapshot(fresh), clean_build(make_assistant, tmp_path, "clean", [small]))  # ...as if never added
+    assert not [p for p in uploads.rglob("*") if p.is_file()]
 
 
 # -- two ingests at once ----------------------------------------------------------------

@@ -16,34 +16,20 @@ from assistant.errors import LLMUnavailable
 from assistant.answer.llm import answer_with_llm, meaning, support
 from assistant.records import Passage
 from assistant.settings import AnswerSettings, LLMSettings
-from fakellm import FakeLLM
+from fakellm import FakeLLM, passage
 
 
-@pytest.fixture(scope="module")
-def llm_server():
-    with FakeLLM() as server:
-        yield server
 
-
-@pytest.fixture
-def server(llm_server: FakeLLM) -> FakeLLM:
-    llm_server.reset()
-    return llm_server
-
-
-def _passage(n: int, force: str, section: str, text: str) -> Passage:
-    return Passage(f"p{n}", text, force, f"{force} report", "inspection", None, None, 2021, section,
-                   "Missing children", False, False, f"{force.lower()}.txt", 0, len(text))
 
 
 PASSAGES = [
-    _passage(1, "Staffordshire", "Custody", "Custody sergeants call an appropriate adult for every detained "
+    passage(1, "Staffordshire", "Custody", "Custody sergeants call an appropriate adult for every detained "
              "child. Children are rarely held overnight and the local authority provides accommodation."),
-    _passage(2, "Cheshire", "Missing children", "FCR call handlers complete comprehensive missing children "
+    passage(2, "Cheshire", "Missing children", "FCR call handlers complete comprehensive missing children "
              "question sets and make THRIVE assessments when children are reported missing. The constabulary "
              "policy that all missing children are to be assigned as high-risk incidents until information to "
              "the contrary is confirmed is child-centric."),
-    _passage(3, "Merseyside", "Registered sex offenders", "Offender managers visit registered sex offenders "
+    passage(3, "Merseyside", "Registered sex offenders", "Offender managers visit registered sex offenders "
              "at home and record each visit on ViSOR. Reactive management of registered sex offenders has "
              "improved since the last inspection."),
 ]
@@ -117,7 +103,7 @@ def test_model_saying_the_passages_do_not_answer_abstains(server, embedder):
     ("The force's online child sexual exploitation team has a backlog of indecent image referrals.", False),
 ])
 def test_support_thresholds_separate_paraphrase_from_invention(embedder, sentence, faithful):
-    p = _passage(4, "Cheshire", "Missing children", (
+    p = passage(4, "Cheshire", "Missing children", (
         "This means trigger plans should be in place for all children who are reported missing 5 or more "
         "times in 90 days. Some missing children investigations – even those assigned as high risk – "
         "aren't regularly updated, particularly overnight."))

@@ -23,17 +23,11 @@ NOTE = re.compile(r"^_The model's reply was not used: (?P<why>[^\n]+)\. This is 
                   r"same passages\._\n\n")
 
 
-@pytest.fixture(scope="module")
-def llm_server():
-    with FakeLLM() as server:
-        yield server
-
 
 @pytest.fixture
-def server(llm_server: FakeLLM) -> FakeLLM:
-    llm_server.reset()
-    llm_server.reply = replay()
-    return llm_server
+def server(server: FakeLLM) -> FakeLLM:  # conftest's, replaying the recorded replies
+    server.reply = replay()
+    return server
 
 
 @pytest.fixture

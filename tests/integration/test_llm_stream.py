@@ -30,17 +30,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def llm_server():
-    with FakeLLM() as server:
-        yield server
-
 
 @pytest.fixture
-def server(llm_server: FakeLLM) -> FakeLLM:
-    llm_server.reset()
-    llm_server.reply = quote_first_passage
-    return llm_server
+def server(server: FakeLLM) -> FakeLLM:  # conftest's, quoting the first passage it is given
+    server.reply = quote_first_passage
+    return server
 
 
 def quote_first_passage(body: dict) -> str:

@@ -16,23 +16,8 @@ from ingest.read_pdf import read_pdf
 from ingest.read_text import read_text
 from ingest.structure import CASE_STUDY, parse_report
 
-from conftest import bundled_reports
+from conftest import EXPECTED_META, REPORT_IDS, bundled_report
 from render import render_html, render_pdf, report_blocks
-
-# What a reader of each report finds on its first page (the test's own reading, not code's).
-EXPECTED = {
-    "cambridgeshire": ("Cambridgeshire", "inspection", "2021-07", "2021-12", 2021),
-    "cheshire": ("Cheshire", "post-inspection review", "2023-01", None, 2023),
-    "lancashire": ("Lancashire", "post-inspection review", "2018-12", "2022-10-24", 2018),
-    "merseyside": ("Merseyside", "post-inspection review", "2019-04", "2022-09-22", 2019),
-    "staffordshire": ("Staffordshire", "inspection", "2021-09", "2022-04", 2021),
-}
-REPORT_IDS = [p.name.split("-")[0] for p in bundled_reports()]
-
-
-def _report(name: str) -> Path:
-    return next(p for p in bundled_reports() if p.name.startswith(name))
-
 
 @pytest.fixture(scope="module")
 def by_source(bundled) -> dict[str, list[Passage]]:
@@ -44,7 +29,7 @@ def by_source(bundled) -> dict[str, list[Passage]]:
 
 @pytest.mark.parametrize("name", REPORT_IDS)
 def test_passages_carry_report_metadata(by_source, name):
-    force, kind, inspected, published, year = EXPECTED[name]
+    force, kind, inspected, published, year = EXPECTED_META[name]
     passages = by_source[name]
     assert passages
     assert {(p.force, p.report_type, p.inspected, p.published, p.year) for p in passages} == {
@@ -54,7 +39,7 @@ def test_passages_carry_report_metadata(by_source, name):
 
 @pytest.mark.parametrize("name", REPORT_IDS)
 def test_every_contents_chapter_and_area_becomes_a_section(by_source, name):
-    text = _report(name).read_text()
+    text = bundled_report(name).read_text()
     chapters = [clean_line(m[1]) for m in re.finditer(r"^(\d{1,2}\. [^\t\n]+)\t", text, re.M)]
     # Reviews have no contents list: their chapters are the "Area: Summary of ..." prefixes.
     chapters += [m[1] for m in re.finditer(r"^([^:\n]{3,60}): (?:Summary of )?post-inspection review findings", text, re.M)]
@@ -65,7 +50,7 @@ def test_every_contents_chapter_and_area_becomes_a_section(by_source, name):
 
 @pytest.mark.parametrize("name", REPORT_IDS)
 def test_case_studies_are_flagged(by_source, name):
-    text = _report(name).read_text()
+    text = bundled_report(name).read_text()
     passages = sorted(by_source[name], key=lambda p: p.start)
     starts = [m.start() for m in re.finditer(r"^Case stud(?:y|ies)\b", text, re.M)]
     for offset in starts:
@@ -85,7 +70,7 @@ def test_recommendations_are_flagged(by_source, name):
 
 @pytest.mark.parametrize("name", REPORT_IDS)
 def test_offsets_slice_back_to_the_text(by_source, name):
-    text = _report(name).read_text()
+    text = bundled_report(name).read_text()
     for p in by_source[name]:
         assert clean_span(text[p.start : p.end]) == p.text
         assert text[p.start : p.end].strip() == text[p.start : p.end], "span has stray whitespace"
@@ -94,7 +79,7 @@ def test_offsets_slice_back_to_the_text(by_source, name):
 @pytest.mark.parametrize("name", REPORT_IDS)
 def test_every_body_line_is_in_a_chunk(by_source, name):
     """Each non-blank line is chunk text, a heading on a section path, or front matter."""
-    path = _report(name)
+    path = bundled_report(name)
     text = path.read_text()
     passages = by_source[name]
     covered = bytearray(len(text))
@@ -194,7 +179,7 @@ def _case_texts(parsed) -> set[str]:
 def test_case_studies_have_the_same_bounds_in_html_and_pdf(name, tmp_path):
     """The same rules in every format: rendered as a web page and as a PDF (tests/render.py),
     each report's case studies are the plain-text version's, text for text."""
-    path = _report(name)
+    path = bundled_report(name)
     text = _case_texts(parse_report(read_text(path, path.read_bytes())))
     blocks = report_blocks(path, limit=100_000)
     # The renderer makes paragraphs of lines over 110 characters: those cases have no heading there.

@@ -17,13 +17,13 @@ def test_issue_targets_are_shown_not_gated():
     from eval.runner import ASSISTANT, REPORTED
 
     targets = load_targets()
-    assert set(REPORTED) - {"rouge_l"} <= set(targets["floors"])  # ROUGE-L has no target: it is compared
+    assert {"force_precision", "gold_evidence_cited", "followup_correct"} <= set(targets["floors"])
     assert targets["ceilings"]["answer_words"] == 200 and target("answer_words") == "≤ 200"
     assert target("force_precision") == "≥ 0.95" and target("mrr") == ""
     limits = load_thresholds()
     summary = {name: floor + 0.01 for name, floor in limits["floors"].items()}
     summary |= {name: ceiling / 2 for name, ceiling in limits["ceilings"].items()}
-    summary |= {name: 0.0 for name in REPORTED}  # far below every target: still no gate failure
+    summary |= {name: 0.0 for name in REPORTED}  # reported only: never a gate failure
     results = {"systems": {ASSISTANT: {"summary": summary}}}
     assert check(results)["failures"] == []
     summary["mrr"] = limits["floors"]["mrr"] - 0.01

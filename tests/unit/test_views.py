@@ -207,6 +207,13 @@ def test_the_collection_line_counts_what_the_index_lists():
     more = corpus_view.collection_summary([*reports, _report("Newtown", "inspection", "2023-01", "2023-05")])
     assert "3 reports from 3 forces" in more and "2 inspections" in more and "2019–2023" in more
     assert "empty" in corpus_view.collection_summary([])
+    # Other documents are no force's report; with review on, uploads wait outside the count.
+    document = replace(_report("Elsewhere", "inspection", "2020-01", None), kind="document", origin="upload")
+    waiting = replace(_report("Newtown", "inspection", "2023-01", None), origin="upload", accepted=False)
+    line = corpus_view.collection_summary([*reports, document, waiting], reviewing=True)
+    assert "2 reports from 2 forces" in line and "Elsewhere" not in line and "Newtown" not in line
+    assert "Also: 1 other document and 1 upload awaiting review." in line
+    assert "awaiting review" in corpus_view.corpus_html([waiting], reviewing=True)
     table = corpus_view.corpus_html(reports)
     assert "reviewed April 2019" in table and "not stated" in table and "&lt;i&gt;report" in table
     assert 'data-label="Published"' in table  # cells carry their column name for the phone layout

@@ -1,0 +1,73 @@
+"""Removing reports and accepting uploads: `python -m ingest --remove/--accept`,
+`Assistant.remove/accept` and the app's Corpus page all come here.
+
+Removal holds the ingest lock and goes in the order that makes an interruption harmless:
+the registry entry first (from then on the report is out of every answer: derived state
+is built from registered reports only), then its chunks, then its uploaded file. Killed
+after the first step, the next ingest drops the chunks and deletes the file (the same repair
+as for an interrupted ingest), so the removal is finished, never half-visible. A report's
+share of the derived state goes with the fingerprint change: the next load rebuilds
+without its rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from assistant.index import PassageStore
+from assistant.records import IngestFailure, IngestReport, ReportInfo
+from assistant.settings import Settings
+from ingest.lock import ingest_lock
+from ingest.prepare import doc_id_for
+from ingest.uploads import is_generated
+
+NOT_FOUND = "no such report in the index (give its id or its file's path; `python -m ingest --list` shows both)"
+
+
+def find(reports: list[ReportInfo], target: str) -> ReportInfo | None:
+    """The report a user means by an id or a path (as given, or resolved)."""
+    target = str(target).strip()
+    for info in reports:
+        if target in (info.doc_id, info.source):
+            return info
+    try:
+        resolved = Path(target).resolve()
+    except (OSError, ValueError):
+        return None
+    wanted = {str(resolved), doc_id_for(resolved)}
+    return next((r for r in reports if r.source in wanted or r.doc_id in wanted), None)
+
+
+def remove_reports(settings: Settings, store: PassageStore, targets: Iterable[str]) -> IngestReport:
+    """Remove reports (ids or paths): chunks, registry entry, and an upload's stored file."""
+    report = IngestReport()
+    with ingest_lock(settings):
+        reports = store.reports()
+        for target in targets:
+            info = find(reports, target)
+            if info is None:
+                report.errors.append(IngestFailure(str(target), NOT_FOUND))
+                continue
+            store.remove_report(info.doc_id)  # registry entry, then chunks
+            stored = Path(info.source)
+            if info.origin == "upload" and is_generated(stored):  # never a file the user keeps elsewhere
+                stored.unlink(missing_ok=True)
+            reports.remove(info)
+            report.removed.append(info)
+    return report
+
+
+def accept_reports(settings: Settings, store: PassageStore, targets: Iterable[str], by: str) -> IngestReport:
+    """Let answers use uploads that were waiting for review."""
+    report = IngestReport()
+    with ingest_lock(settings):
+        reports = store.reports()
+        for target in targets:
+            info = find(reports, target)
+            if info is None:
+                report.errors.append(IngestFailure(str(target), NOT_FOUND))
+                continue
+            accepted = info if info.accepted else store.accept(info.doc_id, by)
+            report.accepted.append(accepted or info)
+    return report
