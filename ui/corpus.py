@@ -95,7 +95,7 @@ def upload_message(report, reports, reviewing: bool) -> str:
     for r in report.added:
         label = f"{r.force} – {r.report_title}" if r.kind == "report" else f"other document – {r.report_title}"
         wait = "; it waits for a reviewer before answers use it" if reviewing and not r.accepted else ""
-        lines.append(f"Added {views.esc_markdown(label)} ({r.chunks} passages, marked as uploaded{wait}).")
+        lines.append(f"Added {views.esc_markdown(label)} ({r.chunks} passage{'s' * (r.chunks != 1)}, marked as uploaded{wait}).")
     lines += [f"Warning: {views.esc_markdown(f'{Path(source).name}: {w}')}" for source, w in report.warnings]
     return "\n\n".join(lines)
 

@@ -108,13 +108,15 @@ HEAD = """
       const back = target.querySelector(":scope > a.back");
       if (back && link.id) back.dataset.marker = link.id;
     }
-    dest.scrollIntoView({block: "nearest"});
-    const focusable = dest.tagName === "DETAILS" ? dest.querySelector(":scope > summary") : dest;
+    const focusable = (dest.tagName === "DETAILS" && dest.querySelector(":scope > summary")) || dest;
+    // The whole source if it fits, else from its top: a long passage must not open at its end.
+    const reveal = () => { dest.scrollIntoView({block: "nearest"}); if (focusable !== dest) focusable.scrollIntoView({block: "nearest"}); };
+    reveal();
     if (focusable && focusable.focus) focusable.focus({preventScroll: true});
     history.replaceState(null, "", "#" + id);
     // The chat scrolls itself to its end 300 ms after an answer arrives: if that happens
     // just after a click, show the source again.
-    for (const wait of [350, 700]) setTimeout(() => { if (!shown(dest)) dest.scrollIntoView({block: "nearest"}); }, wait);
+    for (const wait of [350, 700]) setTimeout(() => { if (!shown(focusable)) reveal(); }, wait);
   }, true);
   const shown = (el) => {
     const r = el.getBoundingClientRect();

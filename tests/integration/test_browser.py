@@ -255,13 +255,15 @@ def test_phone_every_page_reachable_and_no_table_overflows(open_page, served):
         "Case studies": ("#case-topic textarea", "missing children", "#case-button", "#case-table .case"),
         "Compare forces": ("#compare-theme textarea", "appropriate adults for children in custody",
                            "#compare-button", "#compare-table tbody tr"),
+        "Recommendations": (None, None, "#rec-button", "#rec-table tbody tr"),
         "Corpus": None,
     }
     for name, run in pages.items():
         go_to(page, name)
         if run:
             field, text, button, result = run
-            page.locator(field).fill(text)
+            if field:
+                page.locator(field).fill(text)
             page.locator(button).click()
             page.locator(result).first.wait_for(timeout=WAIT)
         page.wait_for_timeout(300)
@@ -270,6 +272,21 @@ def test_phone_every_page_reachable_and_no_table_overflows(open_page, served):
         slug = name.lower().replace(" ", "-")
         axe_check(page, f"{slug}-phone")
         shot(page, f"phone-{slug}")
+
+
+def test_recommendations_page_lists_each_report_s_recommendations_and_opens_their_passages(open_page, served):
+    page = open_page(DESKTOP)
+    go_to(page, "Recommendations")
+    page.locator("#rec-button").click()
+    rows = page.locator("#rec-table tbody tr")
+    rows.first.wait_for(timeout=WAIT)
+    assert rows.count() == len(served.assistant.recommendations())
+    assert page.locator("#rec-status").inner_text().startswith(f"{rows.count()} recommendation")
+    rows.first.locator("details > summary").first.click()
+    assert len(rows.first.locator("details .src-text").first.inner_text()) > 40  # the passage it stands in
+    assert wide_tables(page) == []
+    axe_check(page, "recommendations")
+    shot(page, "recommendations")
 
 
 def test_uploads_update_the_counts_and_hostile_text_shows_as_text(open_page, served, tmp_path):

@@ -49,16 +49,15 @@ def _session(url: str, calls: list[tuple[str, dict]]):
 
 
 def test_tools_are_listed_with_typed_documented_parameters_and_called(mcp_url, bundled):
-    tools, (passages, answer, follow_up, cases, comparison) = _session(mcp_url, [
+    tools, (passages, answer, follow_up, cases, comparison, recs) = _session(mcp_url, [
         ("search", {"question": "missing children", "k": 2}),
         ("ask", {"question": QUESTION}),
         ("ask", {"question": "and what about Cheshire?", "history": [QUESTION]}),
         ("case_studies", {"topic": "child sexual exploitation", "k": 5}),
         ("compare", {"theme": "appropriate adults for children in custody", "forces": ["Cheshire", "Merseyside"]}),
+        ("recommendations", {"forces": ["Staffordshire"]}),
     ])
-    expected = {"search", "ask", "case_studies", "compare"}
-    if hasattr(bundled, "recommendations"):  # the tracker's tool comes with the tracker (issue 13)
-        expected.add("recommendations")
+    expected = {"search", "ask", "case_studies", "compare", "recommendations"}
     assert set(tools) == expected  # the API only: no page event leaks out as a tool
     for tool in tools.values():
         assert len(tool.description) > 40
@@ -76,6 +75,7 @@ def test_tools_are_listed_with_typed_documented_parameters_and_called(mcp_url, b
     assert cases and all("child sexual exploitation" in c["themes"] and c["matched"] for c in cases)
     assert [r["force"] for r in comparison["rows"]] == ["Cheshire", "Merseyside"]
     assert all(r["coverage"][0]["inspected"] for r in comparison["rows"])
+    assert recs == [r.to_dict() for r in bundled.recommendations(["Staffordshire"])] and recs
 
 
 @pytest.mark.parametrize("headers", [{}, _basic(USER, "wrong")])
