@@ -15,7 +15,7 @@ from assistant import Assistant
 from assistant.errors import run_cli
 from assistant.index.tracker import TABLE_HEADER, review_found, table_row
 from assistant.records import MODES, Answer, Filters, Passage, Recommendation
-from assistant.text import footnote_marks, printable, to_csv
+from assistant.text import footnote_marks, printable, report_label, to_csv
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +56,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def _citation_line(n: int, p: Passage) -> str:
     marks = "".join(f" [{m}]" for m in p.marks)  # uploads and other documents say so
     who = p.force if p.kind == "report" else "Other document"
-    return f"[{n}] {who} – {p.report_title}{marks} – {p.section} ({p.source}:{p.start}-{p.end})"
+    dates = report_label(p.report_type, p.inspected, p.published)
+    return f"[{n}] {who} – {p.report_title} ({dates}){marks} – {p.section} ({p.source}:{p.start}-{p.end})"
 
 
 def print_answer(answer: Answer) -> None:

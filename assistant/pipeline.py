@@ -101,12 +101,12 @@ class Pipeline:
                                       tuple(areas[a.lower()] for a in filters.areas), filters.years))
 
     def case_studies(self, query: Query) -> list[CaseStudy]:
-        return case_studies(query, self.retriever, self.store, self.answerer.picker, self.settings)
+        return case_studies(query, self.retriever, self.answerer.composer, self.settings)
 
     def compare(self, query: Query, reports: list[ReportInfo]) -> Comparison:
         served = [r for r in reports if r.doc_id in self.corpus.registry]  # not uploads awaiting review
-        return compare(query, self.retriever, self.answerer.picker, self.answerer.topics, served,
-                       self.forces, self.settings)
+        return compare(query, self.retriever, self.answerer.composer, self.answerer.picker, self.answerer.topics,
+                       served, self.forces, self.settings)
 
     def warm_up(self, embed: Callable[[str], np.ndarray]) -> None:
         """Run a few queries (torch's first calls are slow) and load the topic vocabulary."""

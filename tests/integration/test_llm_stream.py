@@ -116,8 +116,9 @@ def test_app_shows_the_draft_then_the_checked_answer_in_its_place(bundled, serve
     drafts = [c for c in contents if c.startswith(views.DRAFT)]
     reply = quote_first_passage(server.requests[0])
     assert len(drafts) >= 3 and "\\[1\\]" in drafts[-1]  # escaped: not yet a link
-    assert contents[-1] == views.chat_markdown(assistant_for(bundled, server).ask(QUESTION, mode="llm"))
-    assert "[[1]](#src-1)" in contents[-1] and not contents[-1].startswith(views.DRAFT)
+    checked = assistant_for(bundled, server)
+    assert contents[-1] == views.chat_markdown(checked.ask(QUESTION, mode="llm"), "a1", checked.section)
+    assert 'href="#a1-src-1"' in contents[-1] and not contents[-1].startswith(views.DRAFT)
     assert reply.split(" [1]")[0][:40] in contents[-1]
 
 
@@ -184,8 +185,9 @@ def test_browser_stop_cancels_the_model_request(bundled, server, tmp_path):
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{s.server_port}/")
-            page.get_by_text("Filters and settings").click()
-            page.get_by_label("llm").check()
+            page.get_by_text("Narrow the search").click()
+            page.get_by_text("More settings").click()
+            page.get_by_label("Written by the language model, checked against the reports").check()
             page.locator("#question textarea").fill(QUESTION)
             page.locator("#ask-button").click()
             page.get_by_text("The model is writing").wait_for(timeout=60_000)

@@ -301,16 +301,16 @@ def test_cli_output_is_printable(monkeypatch, capsys, hostile):
 def test_app_tab_handler_returns_escaped_rows(hostile, tmp_path):
     s = hostile.settings.model_copy(update={"app": hostile.settings.app.model_copy(update={"export_dir": tmp_path})})
     handler = app_module.App(Assistant(s, hostile.store, hostile.embedder))
-    html, status, export = handler.recommendations(None, None, None, None, None)
-    assert html.count("<tr class='rec'") == 2 and status == "2 recommendations."
+    html, status, export = handler.recommendations_table(None, None, None, None, None)
+    assert html.count('<tr class="rec"') == 2 and status == "2 recommendations."
     assert "<script>" not in html and "&lt;script&gt;window.pwned" in html
     assert html.count("<details>") == 2 and "No later review in the collection." in html
     table = list(csv.reader(io.StringIO(Path(export["value"]).read_text(encoding="utf-8"))))
     assert len(table) == 3 and table[1][0] == "Testshire"
-    html, status, export = handler.recommendations(["Testshire"], ["Initial contact"], None, 2000, 2001)
-    assert "<tr class='rec'" not in html and status.startswith("No recommendation") and export["value"] is None
-    with pytest.raises(app_module.gr.Error, match="unknown areas"):
-        handler.recommendations(None, ["Atlantis"], None, None, None)
+    html, status, export = handler.recommendations_table(["Testshire"], ["Initial contact"], None, 2000, 2001)
+    assert '<tr class="rec"' not in html and status.startswith("No recommendation") and export["value"] is None
+    html, status, export = handler.recommendations_table(None, ["Atlantis"], None, None, None)
+    assert html == "" and "unknown areas" in status and export["value"] is None  # one line, no error badge
 
 
 # -- PDF renderings of the bundled reports (HTML: tests/unit/test_recommendations.py) -----------

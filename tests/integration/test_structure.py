@@ -11,10 +11,13 @@ import pytest
 from assistant.records import Passage
 from ingest.markup import clean_line, clean_span
 from ingest.pipeline import context_prefix
+from ingest.read_html import read_html
+from ingest.read_pdf import read_pdf
 from ingest.read_text import read_text
-from ingest.structure import parse_report
+from ingest.structure import CASE_STUDY, parse_report
 
 from conftest import EXPECTED_META, REPORT_IDS, bundled_report
+from render import render_html, render_pdf, report_blocks
 
 @pytest.fixture(scope="module")
 def by_source(bundled) -> dict[str, list[Passage]]:
@@ -96,7 +99,8 @@ def test_every_body_line_is_in_a_chunk(by_source, name):
             continue
         cleaned = clean_line(line).lstrip(" -")
         in_chunk = all(covered[start + i] for i, ch in enumerate(line) if not ch.isspace())
-        as_heading = any(cleaned.endswith(h) or h.endswith(cleaned) for h in headings)
+        # An untitled "Case study" heading is named by the case's opening words.
+        as_heading = any(cleaned.endswith(h) or h.endswith(cleaned) or h.startswith(f"{cleaned}: ") for h in headings)
         if not (in_chunk or as_heading):
             missing.append(line)
     assert not missing, missing[:5]
@@ -131,3 +135,61 @@ def test_chunks_end_at_sentence_boundaries(by_source, name):
         last = p.text.rstrip()[-1]
         # A sentence, a list item or table row (no closing stop), or a heading-less line.
         assert last in ".!?:;)]\"”’" or "\n" in p.text or p.text.count(".") == 0 or last.isalnum(), p.text[-80:]
+
+
+# Where each bundled report goes back to its own findings after a case study, with no heading
+# between (read from the reports): the opening words of that paragraph.
+RESUMED = {
+    "cambridgeshire": ["However, we found that the demand hub doesn't always conduct research",
+                       "Senior leaders have acknowledged that adverse childhood experiences"],
+    "cheshire": ["Comprehensive and regularly updated records for missing children are essential"],
+    "staffordshire": ["But staff in NPTs and those working in the hubs aren't trained",
+                      "But we also saw examples of police offender managers inconsistently recording",
+                      "The force has an agreed process with the National Probation Service"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESUMED))
+def test_a_case_study_ends_where_the_report_resumes(by_source, name):
+    passages = sorted(by_source[name], key=lambda p: p.start)
+    for opening in RESUMED[name]:
+        here = next(p for p in passages if opening in p.text.replace("’", "'"))
+        assert not here.is_case_study, (opening, here.section)
+        assert not any(CASE_STUDY.match(part) for part in here.section.split(" > ")), here.section
+        case = max((p for p in passages if p.is_case_study and p.start < here.start), key=lambda p: p.start)
+        assert opening not in case.text
+        # The text after the case belongs to the finding the case illustrates.
+        assert case.section.rsplit(" > ", 1)[0] == here.section
+
+
+def test_each_case_study_is_a_section_of_its_own_titled_by_what_happened(by_source):
+    cases = [p for p in by_source["cambridgeshire"] if p.is_case_study]
+    roots = {p.section for p in cases}
+    assert len(roots) == 9  # nine "Case study" headings, two of them twice under one finding
+    assert "5. Initial contact > The constabulary has effective systems to identify risk and prioritise its response " \
+           "to the most vulnerable > Case study: A 16-year-old girl was reported missing from home" in roots
+    assert all(r.rsplit(" > ", 1)[-1].startswith("Case study: ") for r in roots)
+
+
+def _case_texts(parsed) -> set[str]:
+    return {" ".join(" ".join(ln.text for ln in s.lines).split()) for s in parsed.sections if s.is_case_study}
+
+
+@pytest.mark.parametrize("name", ["cambridgeshire", "cheshire", "staffordshire"])
+def test_case_studies_have_the_same_bounds_in_html_and_pdf(name, tmp_path):
+    """The same rules in every format: rendered as a web page and as a PDF (tests/render.py),
+    each report's case studies are the plain-text version's, text for text."""
+    path = bundled_report(name)
+    text = _case_texts(parse_report(read_text(path, path.read_bytes())))
+    blocks = report_blocks(path, limit=100_000)
+    # The renderer makes paragraphs of lines over 110 characters: those cases have no heading there.
+    headed = {b[2] for b in blocks if b[0] == "heading" and CASE_STUDY.match(b[2])}
+    assert headed
+    page = tmp_path / f"{name}.html"
+    page.write_text(render_html(name, blocks), encoding="utf-8")
+    pdf = render_pdf(blocks, tmp_path / f"{name}.pdf")
+    for parsed in (parse_report(read_html(page, page.read_bytes())), parse_report(read_pdf(pdf, pdf.read_bytes()))):
+        rendered = _case_texts(parsed)
+        assert rendered <= text, rendered - text
+        titled = [s for s in parsed.sections if s.is_case_study and CASE_STUDY.match(s.path[-1])]
+        assert len({s.path for s in titled}) >= len(headed) - 1  # the plural block's heading has no text of its own

@@ -34,7 +34,7 @@ REC = Recommendation(
 
 def test_table_is_escaped_and_each_row_opens_its_passages():
     html = views.recommendations_html([REC, replace(REC, id="d1-rec002", follow_up=[])])
-    assert html.count("<tr class='rec'") == 2 and html.count("<details>") == 2
+    assert html.count('<tr class="rec"') == 2 and html.count("<details>") == 2
     assert "<script>" not in html and "<b>policy" not in html and "<i>now" not in html
     assert "&lt;script&gt;" in html and "Most calls were graded correctly." in html
     assert "No later review in the collection." in html  # the second row
