@@ -90,6 +90,16 @@ class Matcher:
         return found + sum(w for w, short, forms in self.concepts
                            if short <= words or any(f <= words for f in forms))
 
+    @property
+    def stems(self) -> frozenset[str]:
+        """Every stem the question's words and concepts cover."""
+        out = set(self.plain)
+        for _, short, forms in self.concepts:
+            out |= short
+            for form in forms:
+                out |= form
+        return frozenset(out)
+
     def phrases(self, stems: list[str]) -> float:
         """Share of the question's adjacent word pairs the sentence has side by side."""
         if not self.pairs:
@@ -104,6 +114,9 @@ class Candidate:
     relevance: float  # share of the question's weighted content words it holds (0..1)
     score: float
     figure: bool
+    # Its stems beyond the question's: two quotes on the question share those by design
+    # ("SOMU reactively manages RSO cases…" and "SOMU was reactively managing 145 RSOs"
+    # are two findings, not one said twice), so repeats are judged on the rest.
     words: frozenset[str]
 
 
@@ -181,6 +194,7 @@ class FindingsComposer:
     def candidates(self, query: Query, passages: list[Passage]) -> list[Candidate]:
         cfg = self.settings
         match = self.matcher(query)
+        asked = match.stems
         figures, recommendations, cases = query.wants_figure, query.about_recommendations, query.wants_case
         best_passage = max((p.score for p in passages), default=0.0) or 1.0
         out: list[Candidate] = []
@@ -221,7 +235,7 @@ class FindingsComposer:
                 figure = has_figure(unit.text)
                 if figure and figures:
                     score *= cfg.figure_bonus
-                out.append(Candidate(unit, rank, weight / match.total, score, figure, words))
+                out.append(Candidate(unit, rank, weight / match.total, score, figure, words - asked))
         return out
 
     @staticmethod

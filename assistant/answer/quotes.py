@@ -36,6 +36,13 @@ _POINTS_BACK = re.compile(
     r"since then|after that|then)\b",
     re.I,
 )
+# Sentences that compare with what came before, a few words in ("We found a similar situation
+# with ...", "The same was true of ..."): without it they say nothing.
+_COMPARES_BACK = re.compile(
+    r"^(?:\S+\s+){0,3}?(?:an?(?: very)? similar|the same (?:was|is|applies|problem|problems|issue|issues|"
+    r"situation|picture|pattern|approach|concern|concerns))\b",
+    re.I,
+)
 _SHORT_LEAD_WORDS = 6  # "Specific areas include:" says nothing alone: it brings the sentence before
 
 
@@ -127,7 +134,8 @@ def units(passage: Passage, previous: Passage | None = None) -> list[Unit]:
             before = last if out else _last_sentence(previous)
             is_lead = k == len(sents) - 1 and sentence.rstrip().endswith(":")
             short_lead = is_lead and len(sentence.split()) <= _SHORT_LEAD_WORDS and not (before and before.is_list)
-            if (_POINTS_BACK.match(sentence.lstrip("\"“‘(")) or short_lead) and before is not None:
+            opener = sentence.lstrip("\"“‘(")
+            if (_POINTS_BACK.match(opener) or _COMPARES_BACK.match(opener) or short_lead) and before is not None:
                 context = (*before.context, before) if before.passage is passage else (before,)
             if is_lead and i + 1 < len(paras) and _ITEM.match(paras[i + 1]):
                 j = i + 1

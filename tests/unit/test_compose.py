@@ -63,6 +63,13 @@ def test_a_sentence_pointing_back_brings_the_sentence_it_depends_on():
     assert not opener.context and [u.lines for u in this.context] == [opener.lines] and not trained.context
 
 
+def test_a_sentence_comparing_with_the_one_before_brings_it():
+    p = passage("k1", "Kent", "Supervisors had a backlog of 900 plans to approve. We found a similar situation "
+                "with visits. The same was true of custody records. Officers used the same system as before.")
+    backlog, similar, same, system = units(p)
+    assert [u.lines for u in similar.context] == [backlog.lines] and same.context and not system.context
+
+
 def test_a_paragraph_the_export_broke_is_one_sentence():
     p = passage("k1", "Kent", "We found specialist staff to be committed, yet\nworking to a high standard.")
     (unit,) = units(p)
@@ -114,6 +121,15 @@ def test_a_sentence_repeating_one_already_quoted_is_left_out():
     answer = compose(query("How many offenders were reactively managed in Kent?", named=("Kent",)), KENT, summary)
     quoted = [fold(s.text) for s in answer.sentences if s.citations]
     assert sum("145" in q for q in quoted) == 1
+
+
+def test_two_findings_on_the_question_are_not_a_repeat_of_each_other():
+    # Both hold the question's words; what else they say differs, so both are quoted.
+    p = passage("s1", "Kent", "The Kent unit reactively manages offender cases where there is a court order. "
+                "At the time of our inspection, the unit was reactively managing 145 offenders.")
+    answer = compose(query("How did Kent manage offenders reactively?", named=("Kent",)), p)
+    quoted = " ".join(s.text for s in answer.sentences if s.citations)
+    assert "court order" in quoted and "145" in quoted
 
 
 def test_nothing_on_the_question_in_the_named_force_is_no_answer():
