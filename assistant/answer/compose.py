@@ -34,6 +34,7 @@ from assistant.text import footnote_marks, idf, join_names, report_label, stem, 
 
 _WHITESPACE = str.maketrans({"\n": " ", "\t": " "})
 _LIST_ITEMS = 3  # items of a list quoted at most (a recommendation's are all quoted)
+_JOINER = re.compile(r"(?<=[;,])\s+(?:and|or)$")
 # Table rows (cells joined by " | ") and footnotes ("[8] Operation Encompass involves...").
 _NOT_QUOTABLE = re.compile(r"\|| ^\[\d+\]|^\s*\[\d+\]")
 
@@ -252,8 +253,11 @@ class FindingsComposer:
         weight = [match.weight(frozenset(stem(w) for w in terms(line))) for line in items]
         if not any(weight):
             return unit if head is not None and match.weight(frozenset(stem(w) for w in terms(head))) else None
-        keep = sorted(range(len(items)), key=lambda i: -weight[i])[:_LIST_ITEMS]
-        hit = [items[i] for i in sorted(keep) if weight[i] >= 0.5 * max(weight)]
+        keep = sorted(i for i in sorted(range(len(items)), key=lambda i: -weight[i])[:_LIST_ITEMS]
+                      if weight[i] >= 0.5 * max(weight))
+        # An item whose next one is left out loses its joining "and"/"or" ("…management; and"
+        # would read as cut off); what stays is still the report's own words.
+        hit = [items[i] if i + 1 in keep else _JOINER.sub("", items[i]) for i in keep]
         return replace(unit, lines=(head, *hit) if head is not None else tuple(hit))
 
     # -- choosing -------------------------------------------------------------------------

@@ -123,6 +123,14 @@ def test_a_sentence_repeating_one_already_quoted_is_left_out():
     assert sum("145" in q for q in quoted) == 1
 
 
+def test_a_list_quoted_in_part_drops_the_and_joining_an_item_to_one_left_out():
+    p = passage("k1", "Kent", "A dip sample of cases showed:\n- records lacked flags;\n"
+                "- some offenders were visited while on reactive management; and\n- a lack of regular checks.")
+    answer = compose(query("Were offenders on reactive management visited in Kent?", named=("Kent",)), p)
+    items = [s.text for s in answer.sentences if s.list_item]
+    assert items == ["some offenders were visited while on reactive management;"]
+
+
 def test_two_findings_on_the_question_are_not_a_repeat_of_each_other():
     # Both hold the question's words; what else they say differs, so both are quoted.
     p = passage("s1", "Kent", "The Kent unit reactively manages offender cases where there is a court order. "
