@@ -207,8 +207,9 @@ class FindingsComposer:
             rank = seen_of[owner] = seen_of.get(owner, -1) + 1
             for unit in units(p, self.previous.get(p.id)):
                 unit = self._trim(unit, match)
-                if unit is None or len(unit.context) > cfg.max_context or _NOT_QUOTABLE.search(unit.text):
-                    continue  # nothing on the question; an antecedent too far back; a table row or footnote
+                if unit is None or len(unit.context) > cfg.max_context or \
+                        any(_NOT_QUOTABLE.search(u.text) for u in (*unit.context, unit)):
+                    continue  # nothing on the question; an antecedent too far back; a table row or footnote (or carrying one on)
                 stems = [stem(w) for w in terms(unit.text)]
                 words = frozenset(stems)
                 if not unit.is_list and len(words) < cfg.min_sentence_words:

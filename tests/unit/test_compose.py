@@ -131,6 +131,14 @@ def test_a_list_quoted_in_part_drops_the_and_joining_an_item_to_one_left_out():
     assert items == ["some offenders were visited while on reactive management;"]
 
 
+def test_a_footnote_is_never_quoted_nor_the_sentence_carrying_it_on():
+    notes = passage("k9", "Kent", "[8] Operation Encompass involves the force telling a child's school about "
+                    "domestic abuse at home. This enables schools to support the child involved.", section="References")
+    finding = passage("k1", "Kent", "Kent sends Operation Encompass notices to schools within a day.")
+    answer = compose(query("Does Kent use Operation Encompass for schools?", named=("Kent",)), notes, finding)
+    assert [c.id for c in answer.citations] == ["k1"]
+
+
 def test_two_findings_on_the_question_are_not_a_repeat_of_each_other():
     # Both hold the question's words; what else they say differs, so both are quoted.
     p = passage("s1", "Kent", "The Kent unit reactively manages offender cases where there is a court order. "
