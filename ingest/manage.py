@@ -13,7 +13,7 @@ without its rows.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from assistant.index import PassageStore
 from assistant.records import IngestFailure, IngestReport, ReportInfo
@@ -39,8 +39,10 @@ def find(reports: list[ReportInfo], target: str) -> ReportInfo | None:
     return next((r for r in reports if r.source in wanted or r.doc_id in wanted), None)
 
 
-def remove_reports(settings: Settings, store: PassageStore, targets: Iterable[str]) -> IngestReport:
-    """Remove reports (ids or paths): chunks, registry entry, and an upload's stored file."""
+def _each(settings: Settings, store: PassageStore, targets: Iterable[str],
+          act: Callable[[IngestReport, ReportInfo, list[ReportInfo]], None]) -> IngestReport:
+    """Under the ingest lock, find each target (an id or a path) and act on it; one that is
+    not in the index is an error line, the others still go ahead."""
     report = IngestReport()
     with ingest_lock(settings):
         reports = store.reports()
@@ -48,26 +50,30 @@ def remove_reports(settings: Settings, store: PassageStore, targets: Iterable[st
             info = find(reports, target)
             if info is None:
                 report.errors.append(IngestFailure(str(target), NOT_FOUND))
-                continue
-            store.remove_report(info.doc_id)  # registry entry, then chunks
-            stored = Path(info.source)
-            if info.origin == "upload" and is_generated(stored):  # never a file the user keeps elsewhere
-                stored.unlink(missing_ok=True)
-            reports.remove(info)
-            report.removed.append(info)
+            else:
+                act(report, info, reports)
     return report
+
+
+def remove_reports(settings: Settings, store: PassageStore, targets: Iterable[str]) -> IngestReport:
+    """Remove reports (ids or paths): chunks, registry entry, and an upload's stored file."""
+
+    def remove(report: IngestReport, info: ReportInfo, reports: list[ReportInfo]) -> None:
+        store.remove_report(info.doc_id)  # registry entry, then chunks
+        stored = Path(info.source)
+        if info.origin == "upload" and is_generated(stored):  # never a file the user keeps elsewhere
+            stored.unlink(missing_ok=True)
+        reports.remove(info)
+        report.removed.append(info)
+
+    return _each(settings, store, targets, remove)
 
 
 def accept_reports(settings: Settings, store: PassageStore, targets: Iterable[str], by: str) -> IngestReport:
     """Let answers use uploads that were waiting for review."""
-    report = IngestReport()
-    with ingest_lock(settings):
-        reports = store.reports()
-        for target in targets:
-            info = find(reports, target)
-            if info is None:
-                report.errors.append(IngestFailure(str(target), NOT_FOUND))
-                continue
-            accepted = info if info.accepted else store.accept(info.doc_id, by)
-            report.accepted.append(accepted or info)
-    return report
+
+    def accept(report: IngestReport, info: ReportInfo, reports: list[ReportInfo]) -> None:
+        accepted = info if info.accepted else store.accept(info.doc_id, by)
+        report.accepted.append(accepted or info)
+
+    return _each(settings, store, targets, accept)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from assistant.answer.findings import case_root
-from assistant.answer.quotes import Unit, units
+from assistant.answer.quotes import Citations, Unit, units
 from assistant.answer.signals import finding_cues, has_figure, is_background, is_recommendation
 from assistant.index import Corpus
 from assistant.records import Answer, AnswerSentence, CoverageEntry, Passage, Query, Role
@@ -407,14 +407,8 @@ class FindingsComposer:
 
     def _render(self, query: Query, passages: list[Passage], chosen: list[Candidate], forces: list[str],
                 scope: list[str]) -> Answer:
-        citations: list[Passage] = []
-        number: dict[str, int] = {}
-
-        def cite(p: Passage) -> int:
-            if p.id not in number:
-                citations.append(p)
-                number[p.id] = len(citations)
-            return number[p.id]
+        cite = Citations()
+        citations = cite.passages
 
         groups: OrderedDict[str, list[Candidate]] = OrderedDict()
         for force in forces:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from assistant.answer.extractive import SentencePicker
 from assistant.answer.gates import strength
+from assistant.answer.quotes import Citations
 from assistant.answer.topics import TopicCheck
 from assistant.records import CaseStudy, Comparison, CoverageEntry, Finding, Passage, Query, ReportInfo
 from assistant.retrieve import HybridRetriever
@@ -164,14 +165,8 @@ def compare(query: Query, retriever: HybridRetriever, composer: FindingsComposer
     if unknown:
         words = ", ".join(f"'{w}'" for w, _, _ in unknown)
         notes.append(f"The reports never discuss {words}.")
-    citations: list[Passage] = []
-    number: dict[str, int] = {}
-
-    def cite(p: Passage) -> int:
-        if p.id not in number:
-            citations.append(p)
-            number[p.id] = len(citations)
-        return number[p.id]
+    cite = Citations()
+    citations = cite.passages
 
     rows: list[Finding] = []
     for force in scope:

@@ -150,3 +150,18 @@ def units(passage: Passage, previous: Passage | None = None) -> list[Unit]:
             last = unit
         i += 1
     return out
+
+
+class Citations:
+    """Passages numbered in the order they are first cited: calling it with a passage gives
+    its [n]; `passages` lists them in that order."""
+
+    def __init__(self) -> None:
+        self.passages: list[Passage] = []
+        self._number: dict[str, int] = {}
+
+    def __call__(self, p: Passage) -> int:
+        if p.id not in self._number:
+            self.passages.append(p)
+            self._number[p.id] = len(self.passages)
+        return self._number[p.id]
