@@ -8,6 +8,7 @@ from assistant.retrieve.followup import resolve
 
 FORCES = ["Cambridgeshire", "Cheshire", "Lancashire", "Merseyside", "Staffordshire"]
 MISSING = "How did Cheshire respond to missing children?"
+CUSTODY = "What did inspectors find about custody in Staffordshire?"
 
 
 @pytest.mark.parametrize("history, question, expected", [
@@ -37,6 +38,20 @@ MISSING = "How did Cheshire respond to missing children?"
     # ...and a comparison with a new force keeps the earlier one.
     (["How consistently do Cheshire officers record the voice of the child?"], "How does that compare with Merseyside?",
      "How consistently do Cheshire and Merseyside officers record the voice of the child?"),
+    (["How does Merseyside handle missing children?"], "Is that better than in Cheshire?",
+     "How does Merseyside and Cheshire handle missing children?"),
+    # The rest of the forces, or every force, on the same topic.
+    ([CUSTODY], "and the other forces?",
+     "What did inspectors find about custody in Cambridgeshire, Cheshire, Lancashire and Merseyside?"),
+    ([CUSTODY], "What about all forces?",
+     "What did inspectors find about custody in Cambridgeshire, Cheshire, Lancashire, Merseyside and Staffordshire?"),
+    ([CUSTODY], "Same question for Cambridgeshire", "What did inspectors find about custody in Cambridgeshire?"),
+    # "Compare the two": the forces the conversation named.
+    ([MISSING, "and what about Staffordshire?"], "Compare the two",
+     "How did Cheshire and Staffordshire respond to missing children?"),
+    # An example of the earlier topic, from the same force.
+    (["Tell me about RSO management in Cambridgeshire"], "Give me an example",
+     "Give me an example in Cambridgeshire? (following: Tell me about RSO management in Cambridgeshire)"),
     # Self-contained: the history is ignored.
     ([MISSING], "How do forces record the voice of the child?", "How do forces record the voice of the child?"),
     ([MISSING], "What about custody in Lancashire?", "What about custody in Lancashire?"),
