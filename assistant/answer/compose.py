@@ -126,8 +126,14 @@ def _owner(p: Passage) -> str:
     return p.force if p.kind == "report" else f"\0{p.doc_id}"  # never a force's name
 
 
+def _key(u: Unit) -> tuple[str, str]:
+    """A unit's identity: its passage and first line (a chunk's closing sentence taken as the
+    next chunk's antecedent is the same unit as that sentence quoted from its own chunk)."""
+    return u.passage.id, u.lines[0]
+
+
 def _same(a: Unit, b: Unit) -> bool:
-    return a.passage.id == b.passage.id and a.order == b.order
+    return _key(a) == _key(b)
 
 
 def _repeats(c: Candidate, chosen: list[Candidate], overlap: float) -> bool:
@@ -389,10 +395,10 @@ class FindingsComposer:
         """The chosen quotes as answer sentences in the order given, each preceded by the units
         it depends on (each printed once); a list's items marked as such. `cite` numbers a passage."""
         out: list[AnswerSentence] = []
-        seen: set[tuple[str, int]] = set()
+        seen: set[tuple[str, str]] = set()
         for c in chosen:
             for unit in (*c.unit.context, c.unit):
-                key = (unit.passage.id, unit.order)
+                key = _key(unit)
                 if key in seen:
                     continue
                 seen.add(key)

@@ -139,6 +139,17 @@ def test_a_footnote_is_never_quoted_nor_the_sentence_carrying_it_on():
     assert [c.id for c in answer.citations] == ["k1"]
 
 
+def test_a_sentence_quoted_and_lent_as_the_next_chunk_s_antecedent_is_printed_once():
+    first = passage("k1", "Kent", "Work is still needed to respond consistently to missing children.")
+    second = passage("k2", "Kent", "Specifically, we noted that:\n- searches for missing children are desk-based.",
+                     chunk=1)
+    composer = FindingsComposer(corpus(first, second), AnswerSettings())
+    answer = composer.compose(query("How does Kent respond to missing children?", named=("Kent",)), [first, second])
+    quoted = [s.text for s in answer.sentences if s.citations]
+    assert quoted.count("Work is still needed to respond consistently to missing children.") == 1
+    assert "searches for missing children are desk-based." in quoted
+
+
 def test_two_findings_on_the_question_are_not_a_repeat_of_each_other():
     # Both hold the question's words; what else they say differs, so both are quoted.
     p = passage("s1", "Kent", "The Kent unit reactively manages offender cases where there is a court order. "
