@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from assistant.records import Answer, Passage
 from assistant.settings import AnswerSettings
-from assistant.text import document_frequencies, footnote_marks, idf, join_names, report_label, sentences, terms
+from assistant.text import document_frequencies, footnote_marks, idf, join_names, report_label, sentences, stem, terms
 
 @dataclass(frozen=True)
 class Picked:
@@ -42,7 +42,10 @@ class SentencePicker:
         """Share of the question's weighted content words present in a text."""
         if not query_terms:
             return 0.0
-        present = set(terms(text)) & query_terms
+        words = set(terms(text))
+        stems = {stem(w) for w in words}
+        # A word counts in any form ("improved" in "should improve"); weighted as asked.
+        present = {t for t in query_terms if t in words or stem(t) in stems}
         return sum(self.idf(t) for t in present) / sum(self.idf(t) for t in query_terms)
 
     def pick(self, query_terms: set[str], passages: list[Passage], limit: int, per_passage: int = 2,

@@ -168,3 +168,16 @@ def test_words_and_quotes_are_bounded(limit):
     answer = compose(query("reactively managed offenders review", named=("Essex",)), ESSEX,
                      settings=AnswerSettings(max_quotes=limit))
     assert len([s for s in answer.sentences if s.citations]) <= limit
+
+
+def test_a_passage_covers_a_question_word_in_any_form_of_it():
+    # The abstention gate's measure: "Has Cheshire improved?" is answered by "should improve",
+    # "progress has been made by improving…"; a word not there in any form still counts nothing.
+    from assistant.answer.extractive import SentencePicker
+
+    texts = ["The force should improve its records.", "Officers attend quickly.", "Custody is busy."]
+    picker = SentencePicker.from_texts(texts, AnswerSettings())
+    assert picker.coverage({"improved"}, texts[0]) == 1.0
+    assert picker.coverage({"improved", "custody"}, texts[0]) == pytest.approx(
+        picker.idf("improved") / (picker.idf("improved") + picker.idf("custody")))
+    assert picker.coverage({"improved"}, texts[1]) == 0.0
