@@ -14,6 +14,7 @@ the tracker's first (the search brings them forward).
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Callable
 
@@ -32,11 +33,20 @@ def from_tracker(query: Query, passages: list[Passage], matcher: RecommendationM
     not about them (or no recommendation matches it): the usual answer is given then."""
     if mode != "extractive" or matcher is None or not query.about_recommendations:
         return None
+    forces = list(query.filters.forces or query.named)
+    if forces and _COUNTS.search(query.asked or query.text):  # "how many recommendations did X make?"
+        recs = matcher.tracker().select(query.filters.with_forces(forces))
+        if recs:
+            return Composer(query, passages, matcher.tracker(), picker, settings.recommendations,
+                            matcher.context).count(recs)
     matched = matcher.match(query)
     if not matched:
         return None
     return Composer(query, passages, matcher.tracker(), picker, settings.recommendations,
                     matcher.context).compose([rec for rec, _ in matched])
+
+
+_COUNTS = re.compile(r"\bhow many (?:\w+ )?recommendations\b|\bnumber of recommendations\b", re.I)
 
 
 def _label(info: ReportInfo | None, report_type: str) -> str:
@@ -88,6 +98,36 @@ class Composer:
             question=self.query.text, text="\n".join(self.lines).strip(), citations=self.citations,
             abstained=False, mode="extractive", forces=list(OrderedDict.fromkeys(p.force for p in self.citations)),
             passages=self.passages, sentences=self.sentences, coverage=self.coverage(forces),
+        )
+
+    def count(self, recs: list[Recommendation]) -> Answer:
+        """How many recommendations each report in scope makes (and how many it says it made),
+        then each one whole: counts are the tracker's, every recommendation is cited."""
+        by_report: OrderedDict[str, list[Recommendation]] = OrderedDict()
+        for rec in recs:
+            by_report.setdefault(rec.passage.doc_id, []).append(rec)
+        parts = []
+        for doc_id, own in by_report.items():
+            info = self.reports.get(doc_id)
+            said = info.stated_recommendations if info else None
+            n = f"{len(own)} recommendation{'s' * (len(own) != 1)}"
+            earlier = sorted({r.made_in for r in own if r.made_in and (not info or r.made_in != info.year)})
+            does = (f"repeats {n} of the {join_names([str(y) for y in earlier])} inspection" if earlier
+                    else f"makes {n}")
+            stated = "" if said is None else (", as the report states" if said == len(own) else
+                                               f" (the report says {said})")
+            parts.append(f"the {own[0].force} {_label(info, own[0].report_type)} {does}{stated}")
+        lead = "; ".join(parts)
+        self.say(f"{lead[0].upper()}{lead[1:]}.", None, "lead")
+        self.lines.append("")
+        for rec in recs:
+            self.recommendation(rec)
+            self.lines.append("")
+        forces = list(OrderedDict.fromkeys(r.force for r in recs))
+        return Answer(
+            question=self.query.text, text="\n".join(self.lines).strip(), citations=self.citations,
+            abstained=False, mode="extractive", forces=forces, passages=self.passages, sentences=self.sentences,
+            coverage=self.coverage(forces),
         )
 
     def recommendation(self, rec: Recommendation) -> None:

@@ -248,6 +248,17 @@ def test_questions_not_about_recommendations_are_answered_as_before(bundled):
     assert answer.citations and not answer.abstained
 
 
+def test_how_many_is_answered_with_the_count_then_each_recommendation_whole(bundled, recs):
+    answer = bundled.ask("How many recommendations did the Cambridgeshire inspection make?")
+    own = [r for r in recs if r.force == "Cambridgeshire"]
+    assert answer.text.startswith(f"The Cambridgeshire inspection (2021) makes {len(own)} recommendations, "
+                                  "as the report states.")
+    assert [s.text for s in answer.sentences if s.role == "recommendation"] == [r.text for r in own]
+    review = bundled.ask("How many recommendations were made to Merseyside?")
+    assert review.text.startswith("The Merseyside post-inspection review (2019) repeats 6 recommendations of the "
+                                  "2018 inspection")
+
+
 def test_across_forces_one_recommendation_each_and_a_ledger(bundled):
     answer = bundled.ask("What recommendations were made about children who go missing, and what changed?")
     forces = [s.force for s in answer.sentences if s.role == "recommendation"]
