@@ -404,8 +404,11 @@ class FindingsComposer:
                 seen.add(key)
                 role: Role = "context" if unit is not c.unit else self._role(c)
                 n = cite(unit.passage)
+                # Items with no lead-in just before them (none found) stand as quotes of their own.
+                headless = unit.lines[0].lstrip().startswith("- ")
+                led = not headless or bool(out and (out[-1].list_item or out[-1].text.endswith(":")))
                 for line in unit.lines:
-                    item = line.lstrip().startswith("- ")
+                    item = line.lstrip().startswith("- ") and led
                     body = line.lstrip()[2:] if item else line
                     text = footnote_marks(" ".join(body.translate(_WHITESPACE).split()))
                     out.append(AnswerSentence(text, (n,), unit.passage.force, role, list_item=item))

@@ -150,6 +150,14 @@ def test_a_sentence_quoted_and_lent_as_the_next_chunk_s_antecedent_is_printed_on
     assert "searches for missing children are desk-based." in quoted
 
 
+def test_list_items_with_no_lead_in_found_stand_as_quotes_of_their_own():
+    p = passage("k1", "Kent", "- Kent should review how it records missing children.\n- Kent should train staff.")
+    answer = compose(query("What should Kent do about missing children records?", named=("Kent",)), p)
+    quoted = [s for s in answer.sentences if s.citations]
+    assert quoted and not any(s.list_item for s in quoted)
+    assert "\n  - " not in answer.text
+
+
 def test_two_findings_on_the_question_are_not_a_repeat_of_each_other():
     # Both hold the question's words; what else they say differs, so both are quoted.
     p = passage("s1", "Kent", "The Kent unit reactively manages offender cases where there is a court order. "
