@@ -19,6 +19,7 @@ from collections import OrderedDict
 from typing import Callable
 
 from assistant.answer.extractive import SentencePicker
+from assistant.answer.quotes import Citations
 from assistant.index.tracker import Tracker
 from assistant.records import (Answer, AnswerSentence, CoverageEntry, Mode, Passage, Query, Recommendation, ReportInfo,
                                Role)
@@ -59,17 +60,11 @@ class Composer:
                  cfg: RecommendationSettings, context: Callable[[Recommendation], list[Passage]]):
         self.query, self.passages, self.tracker, self.picker, self.cfg = query, passages, tracker, picker, cfg
         self.context = context  # a recommendation's related passages (RecommendationMatcher.context)
-        self.citations: list[Passage] = []
-        self.number: dict[str, int] = {}
+        self.cite = Citations()
+        self.citations = self.cite.passages
         self.lines: list[str] = []
         self.sentences: list[AnswerSentence] = []
         self.reports = {r.doc_id: r for r in tracker.reports}
-
-    def cite(self, p: Passage) -> int:
-        if p.id not in self.number:
-            self.citations.append(p)
-            self.number[p.id] = len(self.citations)
-        return self.number[p.id]
 
     def say(self, text: str, force: str | None, role: Role, p: Passage | None = None) -> None:
         """One answer line: quoted (and cited) when it comes from a passage, else system-written."""
