@@ -14,7 +14,7 @@ import gradio as gr
 
 from assistant.errors import AssistantError, InvalidRequest
 from assistant.records import Draft
-from ui import views
+from ui import results, views
 from ui.endpoints import form_filters
 
 SEARCHING = "_Searching the reports…_"
@@ -48,7 +48,7 @@ class AskHandlers:
         try:
             filters = form_filters(forces, report_types, areas, year_from, year_to, case_studies, recommendations)
         except AssistantError as exc:
-            yield history, typed, f"⚠️ {views.esc_markdown(views.public(exc))}", gr.update(), earlier
+            yield history, typed, results.warning(exc), gr.update(), earlier
             return
         key = f"a{1 + sum(1 for m in history if m.get('role') == 'assistant')}"  # this answer's ids
         caption = views.filters_caption(filters)
@@ -59,10 +59,10 @@ class AskHandlers:
             answer = yield from self._drafts(self.a.ask_stream(question, mode=mode, k=int(k), filters=filters,
                                                                history=earlier), history, earlier)
         except InvalidRequest as exc:  # the question itself: back into the box to edit
-            yield history[:-2], typed, f"⚠️ {views.esc_markdown(views.public(exc))}", gr.update(), earlier
+            yield history[:-2], typed, results.warning(exc), gr.update(), earlier
             return
         except AssistantError as exc:  # LLM down (even mid-reply), index busy: said in the chat
-            history[-1] = {"role": "assistant", "content": f"⚠️ {views.esc_markdown(views.public(exc))}"}
+            history[-1] = {"role": "assistant", "content": results.warning(exc)}
             yield history, typed, "", gr.update(), earlier
             return
         history[-1] = {"role": "assistant", "content": views.chat_markdown(answer, key, self.a.section)}

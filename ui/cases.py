@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from assistant.errors import AssistantError
-from ui import cards, views
+from ui import cards, results
 
 EMPTY = "Type a topic first (for example: missing children)."
 
@@ -21,12 +21,12 @@ class CaseHandlers:
         try:
             cases = self.a.case_studies(topic, k=int(k), forces=forces or None)
         except AssistantError as exc:
-            return "", f"⚠️ {views.esc_markdown(views.public(exc))}", gr.update(value=None, interactive=False)
+            return results.problem(exc)
         if not cases:
-            return "", "No case study in the reports deals with this topic.", gr.update(value=None, interactive=False)
+            return results.nothing("No case study in the reports deals with this topic.")
         status = f"{len(cases)} case {'study' if len(cases) == 1 else 'studies'}, most relevant first."
         export = self._export(cards.cases_csv(cases), "case-studies", ".csv")
-        return cards.cases_html(cases), status, gr.update(value=export, interactive=True)
+        return results.shown(cards.cases_html(cases), status, export)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from assistant.errors import AssistantError
-from ui import cards, views
+from ui import cards, results
 
 EMPTY = "Type a theme first (for example: appropriate adults for children in custody)."
 
@@ -21,11 +21,11 @@ class CompareHandlers:
         try:
             comparison = self.a.compare(theme, forces=forces or None)
         except AssistantError as exc:
-            return "", f"⚠️ {views.esc_markdown(views.public(exc))}", gr.update(value=None, interactive=False)
+            return results.problem(exc)
         found = sum(r.found for r in comparison.rows)
         status = f"Evidence from {found} of {len(comparison.rows)} forces."
         export = self._export(cards.comparison_csv(comparison), "comparison", ".csv")
-        return cards.comparison_html(comparison), status, gr.update(value=export, interactive=True)
+        return results.shown(cards.comparison_html(comparison), status, export)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from assistant.errors import AssistantError
-from ui import views
+from ui import results, views
 from ui.endpoints import years_span
 
 
@@ -20,12 +20,12 @@ class RecommendationHandlers:
             recs = self.a.recommendations(forces or None, areas or None, report_types or None,
                                           years_span(year_from or None, year_to or None))
         except AssistantError as exc:
-            return "", f"⚠️ {views.esc_markdown(views.public(exc))}", gr.update(value=None, interactive=False)
+            return results.problem(exc)
         if not recs:
-            return "", "No recommendation matches these filters.", gr.update(value=None, interactive=False)
+            return results.nothing("No recommendation matches these filters.")
         status = f"{len(recs)} {'recommendation' if len(recs) == 1 else 'recommendations'}."
         export = self._export(views.recommendations_csv(recs), "recommendations", ".csv")
-        return views.recommendations_html(recs), status, gr.update(value=export, interactive=True)
+        return results.shown(views.recommendations_html(recs), status, export)
 
 
 @dataclass
