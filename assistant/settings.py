@@ -423,7 +423,7 @@ class Example(BaseModel):
 
 # Generic to child-protection inspections (no bundled report named): they run on any collection.
 DEFAULT_EXAMPLES = [
-    Example(who="researcher", text="How do forces respond to children who go missing from home?"),
+    Example(who="researcher", text="What did inspectors recommend about missing children, and what changed?"),
     Example(who="researcher", text="Compare forces on managing registered sex offenders", page="compare",
             query="management of registered sex offenders"),
     Example(who="trainer", text="Case studies on child sexual exploitation", page="cases",
