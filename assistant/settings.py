@@ -60,8 +60,8 @@ class EmbeddingSettings(BaseModel):
     choice_file: Path | None = Field(
         default=None,
         description="where 'auto' records its measured choice and figures; empty = "
-        "<machine cache>/precision-<model>.json (per machine, not per index: it measures this "
-        "CPU and the installed backends; see `machine_cache_dir`).",
+        "<machine cache>/precision-<model>-<hash of its path>.json (per machine and model copy, not "
+        "per index: it measures this CPU and the installed backends; see `machine_cache_dir`).",
     )
     onnx_dir: Path | None = Field(
         default=None,
@@ -676,16 +676,18 @@ class Settings(BaseSettings):
 
     def choice_file(self) -> Path:
         """Where 'auto' precision's measured choice is recorded (see `embedding.choice_file`)."""
-        return self.embedding.choice_file or self.machine_cache() / f"precision-{self.model_label()}.json"
+        return self.embedding.choice_file or self.machine_cache() / f"precision-{self._model_key()}.json"
 
     def onnx_dir(self) -> Path:
         """Where the ONNX export of the embedding model lives (see `embedding.onnx_dir`)."""
-        if self.embedding.onnx_dir:
-            return self.embedding.onnx_dir
+        return self.embedding.onnx_dir or self.machine_cache() / "onnx" / self._model_key()
+
+    def _model_key(self) -> str:
+        """The model's label and a hash of where its weights are: two checkouts (two venvs,
+        two copies of the packaged weights) keep their own record and export side by side."""
         import hashlib
 
-        where = hashlib.sha1(self.model_dir().encode()).hexdigest()[:8]
-        return self.machine_cache() / "onnx" / f"{self.model_label()}-{where}"
+        return f"{self.model_label()}-{hashlib.sha1(self.model_dir().encode()).hexdigest()[:8]}"
 
     def model_label(self) -> str:
         """A short, collection-name-safe name for the embedding model."""
