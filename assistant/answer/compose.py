@@ -29,11 +29,14 @@ from assistant.answer.quotes import Citations, Unit, units
 from assistant.answer.signals import finding_cues, has_figure, is_background, is_recommendation
 from assistant.index import Corpus
 from assistant.records import Answer, AnswerSentence, CoverageEntry, Passage, Query, Role
+from assistant.retrieve.followup import FOLLOWING
 from assistant.settings import AnswerSettings
-from assistant.text import footnote_marks, idf, join_names, report_label, stem, terms
+from assistant.text import STOPWORDS, footnote_marks, idf, join_names, report_label, stem, terms
 
 _WHITESPACE = str.maketrans({"\n": " ", "\t": " "})
 _LIST_ITEMS = 3  # items of a list quoted at most (a recommendation's are all quoted)
+# Two or more capitalised words in a row, not opening the question: a name ("Operation Encompass").
+_NAMES = re.compile(r"(?<=\w[\s,;:(])(?:[A-Z][\w'’-]*\s+)+[A-Z][\w'’-]*")
 _JOINER = re.compile(r"(?<=[;,])\s+(?:and|or)$")
 # Table rows (cells joined by " | ") and footnotes ("[8] Operation Encompass involves...").
 _NOT_QUOTABLE = re.compile(r"\|| ^\[\d+\]|^\s*\[\d+\]")
@@ -192,6 +195,16 @@ class FindingsComposer:
                 members = short.union(*long_forms)
                 concepts.append((max(weight_of.get(m, 0.0) for m in members if m in asked_set), short,
                                  tuple(f for f in long_forms if f)))
+                covered |= members
+        # A name of several capitalised words ("Operation Encompass") is one concept too: its
+        # words count only together ("operational activity" is not about it).
+        own = query.text.split(FOLLOWING)[0]
+        # In Title Case ("How Do Forces Handle…") capitals tell no names apart.
+        titled = any(w[:1].isupper() and w.lower().strip("?,.!") in STOPWORDS for w in own.split()[1:])
+        for name in [] if titled else _NAMES.findall(own):
+            members = frozenset(stem(w) for w in terms(name)) & set(weight_of)
+            if len(members) >= 2 and not members & covered:
+                concepts.append((sum(weight_of[m] for m in members), members, ()))
                 covered |= members
         plain = {w: weight * (1.0 if w in asked_set else cfg.expansion_weight)
                  for w, weight in weight_of.items() if w not in covered}

@@ -158,6 +158,16 @@ def test_list_items_with_no_lead_in_found_stand_as_quotes_of_their_own():
     assert "\n  - " not in answer.text
 
 
+def test_a_name_of_several_words_counts_only_whole():
+    kent = passage("k1", "Kent", "Kent sends Operation Encompass notices to schools the next morning.")
+    essex = passage("e1", "Essex", "Essex improved its operational planning for schools.")
+    composer = FindingsComposer(corpus(kent, essex), AnswerSettings())
+    answer = composer.compose(query("Which forces use Operation Encompass?", comparative=True),
+                              [kent, essex])
+    assert {c.force for c in answer.citations} == {"Kent"}
+    assert [(e.force, e.found) for e in answer.coverage] == [("Essex", False), ("Kent", True)]
+
+
 def test_two_findings_on_the_question_are_not_a_repeat_of_each_other():
     # Both hold the question's words; what else they say differs, so both are quoted.
     p = passage("s1", "Kent", "The Kent unit reactively manages offender cases where there is a court order. "
