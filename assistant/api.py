@@ -1,22 +1,30 @@
 """`Assistant`: the one object users, the command lines and the app talk to.
 
 A thin façade over the stages: ingest (ingest/), the index (assistant/index/), and the
-query-side `Pipeline` (plan -> retrieve -> answer), which it builds on first use and rebuilds
-when the index changes. Arguments are checked and filters built here, once, at the edge.
+query-side `Pipeline` (plan -> retrieve -> answer), kept current by `LivePipeline`. It holds
+no policy of its own: it turns keyword arguments into `Filters` and passes them on.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from assistant.errors import InvalidRequest
-from assistant.index import Corpus, Embedder, PassageStore, fingerprint, registry_of
-from assistant.pipeline import Pipeline
-from assistant.records import (MODES, Answer, CaseStudy, Comparison, Draft, Filters, IngestReport, Mode, Passage,
-                               Query, Recommendation, ReportInfo)
+from assistant.index import Embedder, PassageStore
+from assistant.pipeline import LivePipeline, Pipeline
+from assistant.records import (
+    Answer,
+    CaseStudy,
+    Comparison,
+    Draft,
+    Filters,
+    IngestReport,
+    Mode,
+    Passage,
+    Query,
+    Recommendation,
+    ReportInfo,
+)
 from assistant.settings import Settings, get_settings
 
 Names = Iterable[str] | str | None
@@ -35,10 +43,7 @@ class Assistant:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self._pipeline: Pipeline | None = None
-        self._previous: Corpus | None = None  # derived state before the last ingest
-        self._lock = threading.RLock()
-        self._checked = 0.0  # when the index's fingerprint was last compared (refresh_s)
+        self.live = LivePipeline(store, embedder, settings)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> Assistant:
@@ -82,42 +87,18 @@ class Assistant:
         return self._changed(accept_reports(self.settings, self.store, doc_ids, by))
 
     def _changed(self, report: IngestReport) -> IngestReport:
-        self._forget()
+        self.live.forget()
         return report
 
     @property
     def pipeline(self) -> Pipeline:
-        """The query-side stages over the index as it is (derived state from the cache when
-        it matches, else built); reloaded when another process changed the index, checked
-        at most every `refresh_s` seconds."""
-        if self._pipeline is not None and time.monotonic() - self._checked >= self.settings.refresh_s:
-            self.refresh()
-        with self._lock:
-            if self._pipeline is None:
-                self._pipeline = Pipeline.load(self.store, self.embedder, self.settings, self._previous)
-                self._previous = None
-                self._checked = time.monotonic()
-            return self._pipeline
+        """The query-side stages over the index as it is (`LivePipeline`)."""
+        return self.live.current()
 
     def refresh(self) -> bool:
-        """Drop derived state if the index's reports changed since it was loaded (another
-        process or machine ingested or removed, e.g. into a shared server); True if they had.
-        Cheap (one small registry read): fine per question or on a timer."""
-        with self._lock:
-            self._checked = time.monotonic()
-            if self._pipeline is None:
-                return False
-            if fingerprint(self.settings, registry_of(self.store)) == self._pipeline.corpus.fingerprint:
-                return False
-            self._forget()
-            return True
-
-    def _forget(self) -> None:
-        """Rebuild derived state on next use, reusing this one's rows of unchanged reports."""
-        with self._lock:
-            if self._pipeline is not None:
-                self._previous = self._pipeline.corpus
-            self._pipeline = None
+        """Drop derived state if another process or machine changed the index's reports since
+        it was loaded; True if it had. Cheap (one small registry read): fine on a timer."""
+        return self.live.refresh()
 
     def warm_up(self) -> None:
         """Build the pipeline and run a few queries: torch's first calls are slow."""
@@ -138,10 +119,8 @@ class Assistant:
     def _plan(self, pipeline: Pipeline, question: str, k: int | None, *args, filters: Filters | None = None,
               history: Sequence[str] | None = None) -> Query:
         # One snapshot per question: `pipeline` may be reloaded (refresh) between two reads of the property.
-        built = Filters.build(*args)
-        if filters is not None and built.active:
-            raise InvalidRequest("give filters either as keyword arguments or as `filters=`, not both")
-        return pipeline.query(question, k, filters or built, self.embedder.embed_query, history=history or ())
+        return pipeline.query(question, k, Filters.build(*args, given=filters), self.embedder.embed_query,
+                              history=history or ())
 
     def search(self, question: str, k: int | None = None, forces: Names = None, report_types: Names = None,
                areas: Names = None, years: Years = None, case_studies: bool = False,
@@ -159,8 +138,8 @@ class Assistant:
         """Answer from the reports with cited sentences, or abstain when they do not answer.
         `history`: the conversation's earlier questions, oldest first, for follow-ups."""
         pipeline = self.pipeline  # one snapshot per question (a refresh may swap it)
-        return pipeline.ask(self._question(pipeline, question, mode, k, forces, report_types, areas, years,
-                                           case_studies, recommendations, filters=filters, history=history), mode)
+        return pipeline.ask(self._plan(pipeline, question, k, forces, report_types, areas, years, case_studies,
+                                       recommendations, filters=filters, history=history), mode)
 
     def ask_stream(self, question: str, mode: Mode = "extractive", k: int | None = None, forces: Names = None,
                    report_types: Names = None, areas: Names = None, years: Years = None,
@@ -170,15 +149,9 @@ class Assistant:
         arrives, then always the checked `Answer`, which replaces the drafts. Closing the
         iterator early cancels the request to the model."""
         pipeline = self.pipeline
-        yield from pipeline.ask_stream(self._question(pipeline, question, mode, k, forces, report_types, areas,
-                                                      years, case_studies, recommendations, filters=filters,
-                                                      history=history), mode)
-
-    def _question(self, pipeline: Pipeline, question: str, mode: Mode, *args, filters: Filters | None,
-                  history: Sequence[str] | None) -> Query:
-        if mode not in MODES:
-            raise InvalidRequest(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-        return self._plan(pipeline, question, *args, filters=filters, history=history)
+        yield from pipeline.ask_stream(self._plan(pipeline, question, k, forces, report_types, areas, years,
+                                                  case_studies, recommendations, filters=filters, history=history),
+                                       mode)
 
     # -- views for trainers and researchers -----------------------------------------------
 
@@ -192,8 +165,7 @@ class Assistant:
                 years: Years = None) -> Comparison:
         """One row per force (all forces in the corpus unless filtered) on a theme, cited."""
         filters, pipeline = Filters.build(forces, report_types, areas, years), self.pipeline
-        return pipeline.compare(pipeline.query(theme, None, filters, self.embedder.embed_query, steer=False),
-                                self.reports())
+        return pipeline.compare(pipeline.query(theme, None, filters, self.embedder.embed_query, steer=False))
 
     def recommendations(self, forces: Names = None, areas: Names = None, report_types: Names = None,
                         years: Years = None) -> list[Recommendation]:
@@ -209,15 +181,11 @@ class Assistant:
 
     def filter_values(self) -> dict[str, list]:
         """What each filter can take: forces, report types, areas (corpus spelling), years."""
-        planner = self.pipeline.planner
-        values = {name: sorted(known.values()) for name, known in planner.values.items()}
-        return {**values, "years": list(planner.years)}
+        return self.pipeline.filter_values()
 
     def section(self, passage: Passage) -> list[Passage]:
         """Every chunk of the passage's section in its report, in reading order."""
-        where = {"$and": [{"doc_id": passage.doc_id}, {"section": passage.section}]}
-        chunks = sorted(self.store.passages(where), key=lambda p: p.chunk_index)
-        return chunks or [passage]
+        return self.store.section(passage)
 
     def passages(self) -> Iterator[Passage]:
         """Every stored chunk, report by report, in reading order."""
@@ -225,4 +193,4 @@ class Assistant:
 
     def reports(self) -> list[ReportInfo]:
         """The ingested reports with their metadata and chunk counts."""
-        return sorted(self.store.reports(), key=lambda r: (r.force, r.year or 0))
+        return self.store.reports()

@@ -1,12 +1,14 @@
 """The query-side stages over one snapshot of the index: plan -> retrieve -> answer.
 
 Built from the derived state (`Corpus`) in one go and replaced as a whole when the index
-changes, so a question never sees a planner and a retriever of two different snapshots.
+changes, so a question never sees a planner and a retriever of two different snapshots
+(`LivePipeline` keeps the current one).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from typing import Callable, Iterator, Sequence
 
@@ -14,10 +16,20 @@ import numpy as np
 
 from assistant.answer import Answerer, case_studies, compare
 from assistant.errors import InvalidRequest
-from assistant.index import Corpus, CorpusCache, Embedder, PassageStore, load_corpus
+from assistant.index import Corpus, CorpusCache, Embedder, PassageStore, fingerprint, load_corpus, registry_of
 from assistant.index.tracker import Tracker
-from assistant.records import (Answer, CaseStudy, Comparison, Draft, Filters, Mode, Passage, Query, Recommendation,
-                               ReportInfo)
+from assistant.records import (
+    MODES,
+    Answer,
+    CaseStudy,
+    Comparison,
+    Draft,
+    Filters,
+    Mode,
+    Passage,
+    Query,
+    Recommendation,
+)
 from assistant.retrieve import HybridRetriever, Planner
 from assistant.retrieve.recommended import RecommendationMatcher
 from assistant.settings import Settings
@@ -52,6 +64,11 @@ class Pipeline:
               *, steer: bool = True, history: Sequence[str] = ()) -> Query:
         return self.planner.query(question, k, filters, embed, steer=steer, history=history)
 
+    def filter_values(self) -> dict[str, list]:
+        """What each filter can take: forces, report types, areas (corpus spelling), years."""
+        values = {name: sorted(known.values()) for name, known in self.planner.values.items()}
+        return {**values, "years": list(self.planner.years)}
+
     @property
     def tracker(self) -> Tracker:
         """The recommendations of the stored reports over this snapshot's passages, read from
@@ -69,6 +86,7 @@ class Pipeline:
         return self.matcher.bring_forward(query, self.retriever.search(deep))
 
     def ask(self, query: Query, mode: Mode = "extractive") -> Answer:
+        check_mode(mode)
         passages = self.search(query)
         return self.answerer.answer(query, passages, mode, self.evidence(query, passages))
 
@@ -85,6 +103,7 @@ class Pipeline:
         return passages + [p for p in extra if p.id not in seen and not seen.add(p.id)]
 
     def ask_stream(self, query: Query, mode: Mode = "extractive") -> Iterator[Draft | Answer]:
+        check_mode(mode)
         passages = self.search(query)
         return self.answerer.answer_stream(query, passages, mode, self.evidence(query, passages))
 
@@ -103,8 +122,8 @@ class Pipeline:
     def case_studies(self, query: Query) -> list[CaseStudy]:
         return case_studies(query, self.retriever, self.answerer.composer, self.settings)
 
-    def compare(self, query: Query, reports: list[ReportInfo]) -> Comparison:
-        served = [r for r in reports if r.doc_id in self.corpus.registry]  # not uploads awaiting review
+    def compare(self, query: Query) -> Comparison:
+        served = [r for r in self.store.reports() if r.doc_id in self.corpus.registry]  # not uploads awaiting review
         return compare(query, self.retriever, self.answerer.composer, self.answerer.picker, self.answerer.topics,
                        served, self.forces, self.settings)
 
@@ -113,3 +132,50 @@ class Pipeline:
         for question in ("missing children", "registered sex offenders visits", "custody appropriate adult"):
             self.search(self.query(question, None, Filters(), embed))
         _ = self.answerer.topics.vocabulary
+
+
+def check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise InvalidRequest(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
+class LivePipeline:
+    """The pipeline over the index as it is now. Built on first use; after this process
+    changes the index, rebuilt on next use (reusing the rows of unchanged reports); after
+    another process or machine did, reloaded (the registry's fingerprint is compared at most
+    every `refresh_s` seconds, or on `refresh()`)."""
+
+    def __init__(self, store: PassageStore, embedder: Embedder, settings: Settings):
+        self.store, self.embedder, self.settings = store, embedder, settings
+        self.loaded: Pipeline | None = None
+        self._previous: Corpus | None = None  # derived state before the last change
+        self._lock = threading.RLock()
+        self._checked = 0.0  # when the fingerprint was last compared
+
+    def current(self) -> Pipeline:
+        if self.loaded is not None and time.monotonic() - self._checked >= self.settings.refresh_s:
+            self.refresh()
+        with self._lock:
+            if self.loaded is None:
+                self.loaded = Pipeline.load(self.store, self.embedder, self.settings, self._previous)
+                self._previous = None
+                self._checked = time.monotonic()
+            return self.loaded
+
+    def refresh(self) -> bool:
+        """Forget the pipeline if the index's reports changed since it was loaded; True if
+        they had. One small registry read."""
+        with self._lock:
+            self._checked = time.monotonic()
+            if self.loaded is None or \
+                    fingerprint(self.settings, registry_of(self.store)) == self.loaded.corpus.fingerprint:
+                return False
+            self.forget()
+            return True
+
+    def forget(self) -> None:
+        """Rebuild on next use, reusing this one's rows of unchanged reports."""
+        with self._lock:
+            if self.loaded is not None:
+                self._previous = self.loaded.corpus
+            self.loaded = None

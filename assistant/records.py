@@ -171,8 +171,15 @@ class Filters:
         years: int | tuple[int, int] | list[int] | None = None,
         case_studies: bool = False,
         recommendations: bool = False,
+        *,
+        given: Filters | None = None,
     ) -> Filters:
-        """Validate and normalise user-facing filter arguments."""
+        """Validate and normalise user-facing filter arguments; `given`: filters built already,
+        which the arguments must then leave empty."""
+        if given is not None:
+            if cls.build(forces, report_types, areas, years, case_studies, recommendations).active:
+                raise InvalidRequest("give filters either as keyword arguments or as `filters=`, not both")
+            return given
         span: tuple[int, int] | None = None
         if years is not None and years != ():
             if isinstance(years, int):

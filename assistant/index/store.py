@@ -148,9 +148,10 @@ class PassageStore:
     # -- reports ---------------------------------------------------------------------
 
     def reports(self) -> list[ReportInfo]:
-        """Every registered report, served or waiting for review: one small `get`."""
+        """Every registered report, served or waiting for review, by force and year: one small `get`."""
         got = self.registry.get(include=["metadatas"])
-        return [ReportInfo(**_from_meta(m, _REPORT_FIELDS, _REPORT_DEFAULTS)) for m in got["metadatas"]]
+        reports = [ReportInfo(**_from_meta(m, _REPORT_FIELDS, _REPORT_DEFAULTS)) for m in got["metadatas"]]
+        return sorted(reports, key=lambda r: (r.force, r.year or 0))
 
     def served(self) -> list[ReportInfo]:
         """The reports answers may use: every registered one but uploads awaiting review."""
@@ -275,6 +276,11 @@ class PassageStore:
             if len(got["ids"]) < page:
                 return
             offset += page
+
+    def section(self, passage: Passage) -> list[Passage]:
+        """Every chunk of the passage's section in its report, in reading order."""
+        where = {"$and": [{"doc_id": passage.doc_id}, {"section": passage.section}]}
+        return sorted(self.passages(where), key=lambda p: p.chunk_index) or [passage]
 
     def passages(self, where: dict | None = None) -> Iterator[Passage]:
         """Every stored passage (optionally filtered), in report and reading order."""

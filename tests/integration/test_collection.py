@@ -267,7 +267,7 @@ def test_the_app_reloads_in_the_background_within_seconds(a, tmp_path):
     try:
         a.ingest([write(tmp_path, "borsetshire.txt", BORSETSHIRE)])  # another Assistant, e.g. the CLI
         deadline = time.monotonic() + 60  # a check every 0.5 s, then an incremental reload
-        while held._pipeline is None or "Borsetshire" not in held._pipeline.forces:
+        while held.live.loaded is None or "Borsetshire" not in held.live.loaded.forces:
             assert time.monotonic() < deadline, "the watcher never reloaded"
             time.sleep(0.1)
     finally:
