@@ -29,8 +29,8 @@ from assistant.text import printable
 from ingest.manage import accept_reports, remove_reports
 from ingest.pipeline import ingest_paths
 from ingest.prepare import os_user
+from ingest.recognise import NOT_RECOGNISED
 
-NOT_RECOGNISED = "not recognised as an HMICFRS inspection report"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 
 from assistant.text import KNOWN_FORCES
 from ingest.metadata import title_force
-from ingest.structure import FRAMEWORK_AREAS, ParsedReport, area_of
+from ingest.structure import FRAMEWORK_NAMES, ParsedReport, area_of
 
 _INSPECTORATE = re.compile(r"\bHMICFRS\b|\bHMIC\b|Inspectorate of Constabulary|\bHM Inspectorate\b", re.I)
 _FINDINGS = re.compile(
     r"\b(?:we (?:found|saw|inspected|reviewed|assessed|examined|audited)|our (?:findings|inspection)|"
     r"areas? for improvement|causes? (?:of|for) concern|post-inspection review|summary of findings)\b", re.I)
 _RECOMMEND = re.compile(r"\bwe recommend\b|\brecommendations?\b", re.I)
-_AREAS = frozenset(name for name, _ in FRAMEWORK_AREAS)
 _KNOWN = frozenset(f.lower() for f in KNOWN_FORCES)
 NEEDED_SIGNALS = 2
+NOT_RECOGNISED = "not recognised as an HMICFRS inspection report"  # the CLI and the app hint on it
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Recognition:
             return ""
         missing = "no force or report type" if self.force is None and self.report_type is None else (
             "no force" if self.force is None else "no report type or inspection structure")
-        return f"not recognised as an HMICFRS inspection report: {missing} found"
+        return f"{NOT_RECOGNISED}: {missing} found"
 
 
 def recognise(parsed: ParsedReport, text: str) -> Recognition:
@@ -57,7 +57,7 @@ def recognise(parsed: ParsedReport, text: str) -> Recognition:
     body = [ln.text for ln in parsed.lines if ln.kind in ("body", "heading")]
     found = {
         "names the inspectorate": bool(_INSPECTORATE.search(text)),
-        "framework chapters": any(area_of(h) in _AREAS for s in parsed.sections for h in s.path),
+        "framework chapters": any(area_of(h) in FRAMEWORK_NAMES for s in parsed.sections for h in s.path),
         "recommendations": any(s.is_recommendation for s in parsed.sections) or any(_RECOMMEND.search(t) for t in body),
         "findings": any(_FINDINGS.search(t) for t in body),
     }

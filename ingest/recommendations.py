@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.records import Passage, Recommendation, ReportMeta
 from ingest.markup import clean_span, is_lone_bullet
-from ingest.structure import AREA_PREFIX, FRAMEWORK_AREAS, RECOMMENDATION, Line, ParsedReport, Section, area_of, norm
+from ingest.structure import AREA_PREFIX, FRAMEWORK_NAMES, RECOMMENDATION, Line, ParsedReport, Section, area_of, norm
 
 _NUMBERS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
             "sixteen seventeen eighteen nineteen twenty").split()
@@ -59,7 +59,6 @@ _LABEL = re.compile(r"^(?:[^:.]{2,80}:\s*)?recommendations?\b[^.;]{0,80}$", re.I
 _FINDINGS_LABEL = re.compile(r"^[^.;]{0,100}\b(?:findings|summary)\b[^.;]{0,60}$", re.I)
 _UNFINISHED = (":", ";", ",")
 _REVIEW_TYPES = ("post-inspection review",)
-_FRAMEWORK = frozenset(name for name, _ in FRAMEWORK_AREAS)
 
 
 @dataclass
@@ -176,7 +175,7 @@ def _blocks(parsed: ParsedReport) -> list[tuple[int, Section, str, list[Line]]]:
 def _area(section: Section, label: str, sections: list[Section], index: int) -> str:
     """The framework area a block's recommendations are about."""
     for part in (section.area, *reversed(section.path)):
-        if (name := area_of(part)) in _FRAMEWORK:  # "Initial contact: Recommendations from ..." too
+        if (name := area_of(part)) in FRAMEWORK_NAMES:  # "Initial contact: Recommendations from ..." too
             return name
     if (m := AREA_PREFIX.match(label)) and not RECOMMENDATION.search(m["area"]):
         return area_of(m["area"])  # "Online safety: Recommendations ...": an area outside the framework

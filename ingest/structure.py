@@ -39,6 +39,7 @@ FRAMEWORK_AREAS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("Police detention", r"\bpolice detention\b|\bcustody\b"),
     )
 )
+FRAMEWORK_NAMES = frozenset(name for name, _ in FRAMEWORK_AREAS)
 # Front and back matter that sits at the top of the hierarchy in any report.
 STRUCTURAL = re.compile(
     r"^(?:foreword|summary|introduction|conclusions?|next steps|references|glossary|"

@@ -12,6 +12,7 @@ import gradio as gr
 
 from assistant.errors import AssistantError
 from assistant.settings import SUPPORTED_SUFFIXES
+from ingest.recognise import NOT_RECOGNISED
 from ui import corpus_view, views
 
 AS_REPORT, AS_DOCUMENT = "Inspection report", "Other document (not an HMICFRS report)"
@@ -32,7 +33,8 @@ class CorpusHandlers:
     def collection(self):
         """(header line, reports table, picker) as the index is now. The picker keeps what
         the user chose while the timer refreshes it (a removal clears it)."""
-        self.a.refresh()  # one small registry read; derived state reloads on the next question
+        # The registry is read live; the pipeline itself is reloaded by the app's watcher
+        # (a refresh here would take that reload away from it and leave it to a question).
         reports, reviewing = self.a.reports(), self.s.reviews_uploads()
         return (corpus_view.collection_summary(reports, reviewing), corpus_view.corpus_html(reports, reviewing),
                 gr.update(choices=corpus_view.report_choices(reports)))
@@ -87,7 +89,7 @@ def upload_message(report, reports, reviewing: bool) -> str:
     """What an upload did, as escaped Markdown lines."""
     titles = {r.source: r.report_title for r in reports}
     lines = [f"Not added: {views.esc_markdown(f'{f.source}: {f.reason}')}" for f in report.errors]
-    if any(f.reason.startswith("not recognised as an HMICFRS") for f in report.errors):
+    if any(f.reason.startswith(NOT_RECOGNISED) for f in report.errors):
         lines.append(f"To add such a file anyway, choose “{AS_DOCUMENT}” above: it is then cited as another "
                      "document, never as a force's report.")
     lines += [f"Already in the corpus: {views.esc_markdown(name)} (same text as "

@@ -18,7 +18,6 @@ from assistant.index.tracker import TABLE_HEADER, review_found, table_row
 from assistant.records import Answer, Filters, Passage, Recommendation
 from assistant.text import footnote_marks, report_dates, report_label, to_csv  # CSV: formula-looking cells quoted
 
-MARKER = re.compile(r"\[(\d+)\]")
 # An answer's own marker follows a word and a space ("... notices [5]."); a report's footnote
 # opens a line ("[1] Under section ...") or sits against its word ("notices,[5]").
 _ANSWER_MARKER = re.compile(r"(?<=[^\s\-*•] )\[(\d+)\]")
