@@ -55,7 +55,6 @@ from assistant.index.bm25 import Tokens
 from assistant.index.proximity import Proximity
 from assistant.index.rows import RowState
 from assistant.records import Passage
-from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +98,12 @@ def registry_of(store) -> Registry:
     return {r.doc_id: (r.sha256, r.chunks) for r in store.served()}
 
 
-def fingerprint(settings: Settings, registry: Registry) -> str:
-    """Names one snapshot: the reports it covers, the index, this module's VERSION, and the
-    settings that shape derived state."""
-    shaping = {"boilerplate_min_chars": settings.retrieval.boilerplate_min_chars}
-    body = json.dumps([index_name(settings), VERSION, f"bm25s {bm25s.__version__}", shaping,
+def fingerprint(store, registry: Registry) -> str:
+    """Names one snapshot: the reports it covers, the index (the store's own name, fixed when
+    it opened: no precision record read per check), this module's VERSION, and the settings
+    that shape derived state."""
+    shaping = {"boilerplate_min_chars": store.settings.retrieval.boilerplate_min_chars}
+    body = json.dumps([store.name, VERSION, f"bm25s {bm25s.__version__}", shaping,
                        sorted(registry.items())], sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:24]
 
@@ -141,7 +141,7 @@ def load_or_build(store, cache: CorpusCache | None, build: Build, previous: Corp
     """The derived state of the store's current reports: from the cache when it matches,
     else built (incrementally from `previous` or the cache's last snapshot) and cached."""
     registry = registry_of(store)
-    key = fingerprint(store.settings, registry)
+    key = fingerprint(store, registry)
     if cache is not None:
         found = cache.load(key)
         if found is not None:

@@ -22,15 +22,6 @@ from assistant.records import Passage
 from assistant.settings import Settings
 from assistant.text import document_frequencies
 
-BM25_TOKENS = bm25.TOKEN_PATTERN
-
-
-def bm25_index(passages: list[Passage]):
-    """The same index llama-index's `BM25Retriever.from_defaults` builds over "section\\ntext"
-    nodes, without the copy of every node's metadata it keeps and we never read."""
-    return bm25.build(bm25.Tokens.empty().tokenize([bm25.index_text(p.section, p.text) for p in passages]))
-
-
 def _glossary(rows: RowState) -> Glossary:
     glossary = Glossary(words=rows.word_rows)
     for found in rows.definitions:  # in row order: expansion order follows first definition

@@ -92,10 +92,11 @@ def write_record(settings: Settings, record: dict) -> Path:
     return path
 
 
-def _warn_once(message: str) -> None:
+def warn_once(message: str, logger: logging.Logger = log) -> None:
+    """Log a warning once per process (a setting's consequence, not news on every call)."""
     if message not in _warned:
         _warned.add(message)
-        log.warning(message)
+        logger.warning(message)
 
 
 def fallback(record: dict) -> str:
@@ -125,11 +126,11 @@ def resolve_precision(precision: str, device: str = "cpu", settings: Settings | 
         try:
             record = calibrate(settings)
         except AssistantError as exc:  # the model does not load: embedding will say so; name it float32
-            _warn_once(f"could not measure embedding backends ({exc}); using float32")
+            warn_once(f"could not measure embedding backends ({exc}); using float32")
             return "float32"
     choice = record["choice"]
     if choice == "onnx-int8" and (why := onnx_unavailable(settings)):
         choice = fallback(record)
-        _warn_once(f"embedding precision 'auto' recorded onnx-int8 for this machine, but {why}: "
+        warn_once(f"embedding precision 'auto' recorded onnx-int8 for this machine, but {why}: "
                    f"using torch {choice} (its index is a different one)")
     return choice

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.index.bm25 import Tokens
+from assistant.index.bm25 import Tokens, index_text
 from assistant.index.glossary import lower_words, normalised_definitions
 from assistant.index.proximity import merge_rows
 from assistant.records import Passage
@@ -74,7 +74,7 @@ class RowState:
     @classmethod
     def of(cls, passages: list[Passage], min_chars: int, base: RowState | None = None) -> RowState:
         """The pieces of these passages (token ids in `base`'s vocabulary, if given)."""
-        tokens = (base.tokens if base else Tokens.empty()).tokenize([f"{p.section}\n{p.text}" for p in passages])
+        tokens = (base.tokens if base else Tokens.empty()).tokenize([index_text(p.section, p.text) for p in passages])
         offsets, keys = sentence_keys(passages, min_chars)
         words: Counter[str] = Counter()
         for p in passages:

@@ -29,13 +29,12 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.errors import StoreUnavailable
 from assistant.index.naming import embedding_precision, index_name
-from assistant.index.precision import CONCRETE
+from assistant.index.precision import CONCRETE, warn_once
 from assistant.index.tracker import encode
 from assistant.records import Passage, Recommendation, ReportInfo
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
-_warned: set[str] = set()
 _PASSAGE_META = [f.name for f in fields(Passage) if f.name not in ("id", "text", "score")]
 _R = TypeVar("_R")
 
@@ -88,12 +87,6 @@ def _connect(settings: Settings) -> ClientAPI:
         ) from exc
 
 
-def _warn_once(message: str) -> None:
-    if message not in _warned:
-        _warned.add(message)
-        log.warning(message)
-
-
 class PassageStore:
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -111,7 +104,7 @@ class PassageStore:
         # llama-index's ChromaVectorStore sends up to 41,665 rows at once.
         self.max_batch = self.client.get_max_batch_size()
         if settings.embedding.precision == "auto" and settings.chroma_server() is not None:
-            _warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
+            warn_once(f"embedding precision is 'auto' with a shared Chroma server ({self.location()}): "
                        f"machines that measure differently write different indexes; set EA_EMBEDDING__PRECISION "
                        f"on every machine (this one measured {embedding_precision(settings)})")
 
@@ -140,7 +133,7 @@ class PassageStore:
             return
         here = embedding_precision(self.settings)
         for precision, n in self.other_precisions():
-            _warn_once(f"embedding precision 'auto' chose {here} on this machine and its index is empty, "
+            warn_once(f"embedding precision 'auto' chose {here} on this machine and its index is empty, "
                        f"but a {precision} index with {n} passages is in {self.location()}: this ingest builds "
                        f"the {here} one (the {precision} one is kept), or set EA_EMBEDDING__PRECISION={precision} "
                        "to keep using it")
