@@ -88,7 +88,7 @@ class Pipeline:
     def ask(self, query: Query, mode: Mode = "extractive") -> Answer:
         check_mode(mode)
         passages = self.search(query)
-        return self.answerer.answer(query, passages, mode, self.evidence(query, passages))
+        return self.answerer.answer(query, passages, mode, lambda: self.evidence(query, passages))
 
     def evidence(self, query: Query, passages: list[Passage]) -> list[Passage]:
         """What the extractive answer reads: the retrieved passages and, for a question asked
@@ -105,7 +105,7 @@ class Pipeline:
     def ask_stream(self, query: Query, mode: Mode = "extractive") -> Iterator[Draft | Answer]:
         check_mode(mode)
         passages = self.search(query)
-        return self.answerer.answer_stream(query, passages, mode, self.evidence(query, passages))
+        return self.answerer.answer_stream(query, passages, mode, lambda: self.evidence(query, passages))
 
     def recommendations(self, filters: Filters) -> list[Recommendation]:
         """Tracked recommendations within the filters; names are checked against the corpus
@@ -168,7 +168,7 @@ class LivePipeline:
         with self._lock:
             self._checked = time.monotonic()
             if self.loaded is None or \
-                    fingerprint(self.settings, registry_of(self.store)) == self.loaded.corpus.fingerprint:
+                    fingerprint(self.store, registry_of(self.store)) == self.loaded.corpus.fingerprint:
                 return False
             self.forget()
             return True

@@ -8,7 +8,7 @@ declines, or whose reply loses every sentence to the checks, gives way to the ex
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from assistant.answer.compose import FindingsComposer
 from assistant.answer.extractive import SentencePicker, compose
@@ -23,6 +23,9 @@ from assistant.settings import Settings
 from assistant.text import join_names
 
 
+Evidence = Callable[[], list[Passage]]  # the passages the extractive composer reads, on demand
+
+
 class Answerer:
     def __init__(self, corpus: Corpus, embedder: Embedder, settings: Settings, forces: list[str],
                  word_vectors: WordVectors | None = None, matcher: RecommendationMatcher | None = None):
@@ -35,15 +38,16 @@ class Answerer:
         self.composer = FindingsComposer(corpus, settings.answer)
 
     def answer(self, query: Query, passages: list[Passage], mode: Mode = "extractive",
-               evidence: list[Passage] | None = None) -> Answer:
-        """`passages`: what retrieval found, best first; `evidence`: what the extractive
-        composer may quote from (default: the same)."""
+               evidence: Evidence | None = None) -> Answer:
+        """`passages`: what retrieval found, best first; `evidence`: gives what the extractive
+        composer may quote from (default: the same), fetched only if it composes (not for an
+        abstention, the tracker's answer or a model's reply that stands)."""
         for event in self.answer_stream(query, passages, mode, evidence):
             pass
         return event  # the stream ends with the checked Answer
 
     def answer_stream(self, query: Query, passages: list[Passage], mode: Mode = "extractive",
-                      evidence: list[Passage] | None = None) -> Iterator[Draft | Answer]:
+                      evidence: Evidence | None = None) -> Iterator[Draft | Answer]:
         """In LLM mode the model's reply as it arrives (unchecked `Draft`s), then the checked
         `Answer`; otherwise the `Answer` alone."""
         reason = why_not(query, passages, self.picker, self.topics, self.settings.answer)
@@ -60,11 +64,11 @@ class Answerer:
         answer.question, answer.resolved_question = query.asked or query.text, query.text
         yield answer
 
-    def without_llm(self, query: Query, passages: list[Passage], evidence: list[Passage] | None = None) -> Answer:
+    def without_llm(self, query: Query, passages: list[Passage], evidence: Evidence | None = None) -> Answer:
         """The answer no model writes: from the recommendation tracker for a question about
         recommendations, else the extractive composer's."""
         tracked = from_tracker(query, passages, self.matcher, self.picker, self.settings, "extractive")
-        return tracked if tracked is not None else self.extractive(query, evidence or passages)
+        return tracked if tracked is not None else self.extractive(query, evidence() if evidence else passages)
 
     def extractive(self, query: Query, passages: list[Passage]) -> Answer:
         """Verbatim sentences, each cited (compose.py; or the legacy composer below)."""
