@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +12,21 @@ from eval.runner import ASSISTANT
 THRESHOLDS = Path(__file__).with_name("thresholds.json")
 
 
+def _limits(data: dict) -> dict[str, dict[str, float]]:
+    return {kind: {k: float(v) for k, v in data.get(kind, {}).items() if not k.startswith("_")}
+            for kind in ("floors", "ceilings")}
+
+
 def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
     """Floors (higher is better) and ceilings (lower is better); "_"-keys are comments."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {kind: {k: float(v) for k, v in data.get(kind, {}).items() if not k.startswith("_")}
-            for kind in ("floors", "ceilings")}
+    return _limits(json.loads(path.read_text(encoding="utf-8")))
 
 
+@lru_cache(maxsize=4)
 def load_targets(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
-    """The issue's targets (not gated): "floors" (at least) and "ceilings" (at most)."""
-    data = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
-    return {kind: {k: float(v) for k, v in data.get(kind, {}).items() if not k.startswith("_")}
-            for kind in ("floors", "ceilings")}
+    """The issue's targets (not gated): "floors" (at least) and "ceilings" (at most); read
+    once (the report asks for one per metric row)."""
+    return _limits(json.loads(path.read_text(encoding="utf-8")).get("targets", {}))
 
 
 def check(results: dict[str, Any], path: Path = THRESHOLDS) -> dict[str, Any]:
