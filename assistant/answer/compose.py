@@ -24,7 +24,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from assistant.answer.findings import case_root
+from assistant.answer.findings import CaseText, case_root
 from assistant.answer.quotes import Citations, Unit, units
 from assistant.answer.signals import finding_cues, has_figure, is_background, is_recommendation
 from assistant.index import Corpus
@@ -177,6 +177,14 @@ class FindingsComposer:
         for r in sorted(self.reports.values(), key=lambda r: (r.force, r.year or 0, r.title)):
             if r.kind == "report":  # other documents are in no force's ledger
                 self.by_force.setdefault(r.force, []).append(r)
+        self._case_texts: dict[tuple[str, str], CaseText] | None = None
+
+    def case_texts(self) -> dict[tuple[str, str], CaseText]:
+        """Each case study's title, text, themes and stems, read on first use (the case
+        studies page scores every case on each request)."""
+        if self._case_texts is None:  # built whole, then published: other threads never see it half-filled
+            self._case_texts = {key: CaseText.of(key[1], chunks) for key, chunks in self.cases.items()}
+        return self._case_texts
 
     # -- scoring --------------------------------------------------------------------------
 

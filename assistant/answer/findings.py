@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from assistant.answer.extractive import SentencePicker
@@ -92,6 +92,26 @@ def _why(topic: str, text: str, match: Matcher, glossary_long: dict[str, set[str
     return list(found.values())[:_MATCHED_SHOWN]
 
 
+@dataclass(frozen=True)
+class CaseText:
+    """What a case study is, whatever the topic: read once per snapshot, not per request."""
+
+    title: str
+    text: str
+    about: str  # title and text, as themes and words are read
+    themes: tuple[str, ...]
+    tokens: tuple[str, ...]  # stems of `about`
+    title_stems: tuple[str, ...]
+
+    @classmethod
+    def of(cls, section: str, chunks: list[Passage]) -> CaseText:
+        title = case_title(section)
+        text = "\n\n".join(c.text for c in chunks)
+        about = f"{title}\n{text}"
+        return cls(title, text, about, tuple(themes_of(about)), tuple(stem(w) for w in terms(about)),
+                   tuple(stem(t) for t in terms(title)))
+
+
 def case_studies(query: Query, retriever: HybridRetriever, composer: FindingsComposer,
                  settings: Settings) -> list[CaseStudy]:
     """Whole case studies about the query's topic, most relevant first (up to `query.k`);
@@ -105,18 +125,14 @@ def case_studies(query: Query, retriever: HybridRetriever, composer: FindingsCom
     topic = query.asked or query.text
     wanted = topic_themes(topic)
     match = composer.matcher(query)
-    scored: list[tuple[float, CaseStudy]] = []
+    texts = composer.case_texts()
+    scored: list[tuple[float, float, tuple[str, str], list[str]]] = []
     for key, chunks in composer.cases.items():
-        first = chunks[0]
+        first, case = chunks[0], texts[key]
         if first.kind != "report" or not query.filters.accepts(first):
             continue  # other documents never count as a force's case studies
-        title = case_title(key[1])
-        text = "\n\n".join(c.text for c in chunks)
-        about = f"{title}\n{text}"
-        themes = themes_of(about)
-        shared = [t for t in wanted if t in themes]
-        tokens = [stem(w) for w in terms(about)]
-        lexical = match.weight(frozenset(tokens)) / match.total
+        shared = [t for t in wanted if t in case.themes]
+        lexical = match.weight(frozenset(case.tokens)) / match.total
         # A topic that names a theme wants cases about it, not ones that use its word in
         # passing ("remanded in custody" in a case about an offender's address).
         relevance = (1.0 if shared else 0.0) if wanted else lexical
@@ -124,22 +140,26 @@ def case_studies(query: Query, retriever: HybridRetriever, composer: FindingsCom
             continue  # holds too little of the topic: retrieved because nothing better exists, at most
         # How much of the case is about the topic: its words and theme cues per sqrt(length),
         # the title counted twice (it says what the case is about).
-        hits = sum(1 for t in tokens if t in match.plain) + sum(len(cues_in(about, t)) for t in shared)
-        hits += sum(1 for t in terms(title) if stem(t) in match.plain)
-        focus = hits / math.sqrt(len(tokens) + 1)
+        hits = sum(1 for t in case.tokens if t in match.plain) + sum(len(cues_in(case.about, t)) for t in shared)
+        hits += sum(1 for t in case.title_stems if t in match.plain)
+        focus = hits / math.sqrt(len(case.tokens) + 1)
         hit = retrieved.get(key)
         searched = max(hit.score, 0.0) / best_retrieved if hit else 0.0
-        score = relevance + cfg.case_focus_weight * focus + cfg.case_search_weight * searched
-        best = hit or first
-        ordered = [best, *[c for c in chunks if c.id != best.id]]
-        scored.append((score, CaseStudy(
-            title=title, force=first.force, report_title=first.report_title, report_type=first.report_type,
-            year=first.year, section=key[1], text=text, passages=ordered, score=round(score, 4),
-            inspected=first.inspected, published=first.published, themes=themes,
-            matched=_why(topic, about, match, composer.glossary.long, shared), relevance=round(relevance, 3),
-        )))
+        scored.append((relevance + cfg.case_focus_weight * focus + cfg.case_search_weight * searched, relevance,
+                       key, shared))
     scored.sort(key=lambda sc: -sc[0])
-    return [case for _, case in scored[: query.k]]
+    out = []
+    for score, relevance, key, shared in scored[: query.k]:  # "why this matched" for those shown only
+        chunks, case = composer.cases[key], texts[key]
+        first, hit = chunks[0], retrieved.get(key)
+        best = hit or first
+        out.append(CaseStudy(
+            title=case.title, force=first.force, report_title=first.report_title, report_type=first.report_type,
+            year=first.year, section=key[1], text=case.text, passages=[best, *[c for c in chunks if c.id != best.id]],
+            score=round(score, 4), inspected=first.inspected, published=first.published, themes=list(case.themes),
+            matched=_why(topic, case.about, match, composer.glossary.long, shared), relevance=round(relevance, 3),
+        ))
+    return out
 
 
 def _in_scope(info: ReportInfo, query: Query) -> bool:
