@@ -86,7 +86,8 @@ def build_app(a: Assistant) -> gr.Blocks:
     with gr.Blocks(title="Child protection inspection evidence") as demo:
         Endpoints(a).register()  # first: the API keeps its names (UI events of the same function get others)
         gr.Markdown("# Child protection inspection evidence", elem_id="title")
-        header = gr.Markdown(app.collection()[0], elem_id="collection")
+        summary, table_html, _ = app.collection()
+        header = gr.Markdown(summary, elem_id="collection")
         with gr.Tabs(overflow_behavior="wrap", elem_id="pages") as tabs:
             with gr.Tab("Ask", id="ask"):
                 ask = ask_page(app, values)
@@ -97,7 +98,7 @@ def build_app(a: Assistant) -> gr.Blocks:
             with gr.Tab("Recommendations", id="recommendations"):
                 recs = recommendations_page(app, values)
             with gr.Tab("Corpus", id="corpus"):
-                collection, changes = corpus_page(app, header)
+                collection, changes = corpus_page(app, header, table_html)
         # The first screen's examples for the other pages: switch to the page and run there.
         for button, example in ask.examples:
             page = {"cases": cases, "compare": compare}.get(example.page)

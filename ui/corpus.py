@@ -30,12 +30,14 @@ class CorpusHandlers:
     def corpus_rows(self) -> list[list]:
         return corpus_view.corpus_rows(self.a.reports(), self.s.reviews_uploads())
 
-    def collection(self):
-        """(header line, reports table, picker) as the index is now. The picker keeps what
-        the user chose while the timer refreshes it (a removal clears it)."""
+    def collection(self, reports=None):
+        """(header line, reports table, picker) as the index is now (or as `reports`, just
+        read). The picker keeps what the user chose while the timer refreshes it (a removal
+        clears it)."""
         # The registry is read live; the pipeline itself is reloaded by the app's watcher
         # (a refresh here would take that reload away from it and leave it to a question).
-        reports, reviewing = self.a.reports(), self.s.reviews_uploads()
+        reports = self.a.reports() if reports is None else reports
+        reviewing = self.s.reviews_uploads()
         return (corpus_view.collection_summary(reports, reviewing), corpus_view.corpus_html(reports, reviewing),
                 gr.update(choices=corpus_view.report_choices(reports)))
 
@@ -59,7 +61,8 @@ class CorpusHandlers:
             report = self.a.upload([(p, Path(p).name) for p in paths], user or "", kind == AS_DOCUMENT)
         except AssistantError as exc:  # a long ingest from the command line holds the index
             return *self.collection(), f"Not added: {views.esc_markdown(views.public(exc))}"
-        return *self.collection(), upload_message(report, self.a.reports(), self.s.reviews_uploads())
+        reports = self.a.reports()
+        return *self.collection(reports), upload_message(report, reports, self.s.reviews_uploads())
 
     def remove(self, doc_id, request: gr.Request):
         if not self.may_upload(getattr(request, "username", None)):
@@ -102,11 +105,10 @@ def upload_message(report, reports, reviewing: bool) -> str:
     return "\n\n".join(lines)
 
 
-def corpus_page(app, header: gr.Markdown):
-    """Build the Corpus page; returns (the components a collection change updates, the
-    events that change it) for the wiring in app.py."""
+def corpus_page(app, header: gr.Markdown, table_html: str):
+    """Build the Corpus page (its table as `collection` rendered it); returns (the components
+    a collection change updates, the events that change it) for the wiring in app.py."""
     s = app.s
-    _, table_html, _ = app.collection()
     gr.Markdown("## Reports in the collection")
     table = gr.HTML(table_html, elem_id="corpus-table")
     reviewing = s.reviews_uploads()
