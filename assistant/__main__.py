@@ -55,9 +55,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def _citation_line(n: int, p: Passage) -> str:
     marks = "".join(f" [{m}]" for m in p.marks)  # uploads and other documents say so
-    who = p.force if p.kind == "report" else "Other document"
     dates = report_label(p.report_type, p.inspected, p.published)
-    return f"[{n}] {who} – {p.report_title} ({dates}){marks} – {p.section} ({p.source}:{p.start}-{p.end})"
+    return f"[{n}] {p.who} – {p.report_title} ({dates}){marks} – {p.section} ({p.source}:{p.start}-{p.end})"
 
 
 def print_answer(answer: Answer) -> None:

@@ -23,6 +23,11 @@ Origin = Literal["bundled", "path", "upload"]
 DOCUMENT_TYPE = "other document"  # the report_type of documents
 
 
+def whose(kind: str, force: str) -> str:
+    """A report's force, or 'Other document': what citations and lists call its owner."""
+    return force if kind == "report" else "Other document"
+
+
 def provenance_marks(kind: str, origin: str) -> tuple[str, ...]:
     """The labels a cited passage or listed report carries: uploads and other documents are
     never shown as if they were the Inspectorate's own findings."""
@@ -68,6 +73,11 @@ class Passage:
     def marks(self) -> tuple[str, ...]:
         """What a citation of it must say besides force and title ("uploaded", "other document")."""
         return provenance_marks(self.kind, self.origin)
+
+    @property
+    def who(self) -> str:
+        """Whose text it is: the force, or 'Other document' (documents have no force)."""
+        return whose(self.kind, self.force)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -121,6 +131,10 @@ class ReportInfo(ReportMeta):
     @property
     def marks(self) -> tuple[str, ...]:
         return provenance_marks(self.kind, self.origin)
+
+    @property
+    def who(self) -> str:
+        return whose(self.kind, self.force)
 
     @property
     def counts_as_force(self) -> bool:

@@ -89,7 +89,7 @@ def corpus_html(reports: list[ReportInfo], reviewing: bool = False) -> str:
         cells = [r.report_title, r.report_type, inspected, readable(r.published) or "not stated", r.chunks,
                  provenance(r)] + ([status(r, reviewing)] if reviewing else [])
         tds = "".join(f"<td data-label=\"{esc(label)}\">{esc(value)}</td>" for label, value in zip(columns[1:], cells))
-        who = esc(r.force) if r.counts_as_force else "Other document"
+        who = esc(r.who)
         body.append(f"<tr><th scope=\"row\" data-label=\"Force\">{who}</th>{tds}</tr>")
     head = "".join(f"<th scope=\"col\">{esc(c)}</th>" for c in columns)
     return (f"<table class=\"responsive\" id=\"corpus-reports\"><caption>{len(reports)} "
@@ -99,5 +99,5 @@ def corpus_html(reports: list[ReportInfo], reviewing: bool = False) -> str:
 
 def report_choices(reports: list[ReportInfo]) -> list[tuple[str, str]]:
     """(label, id) pairs for the Remove / Accept picker (a dropdown shows labels as text)."""
-    return [(f"{r.force if r.counts_as_force else 'Other document'} – {r.report_title} ({provenance(r)})", r.doc_id)
+    return [(f"{r.who} – {r.report_title} ({provenance(r)})", r.doc_id)
             for r in reports]

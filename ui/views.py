@@ -190,11 +190,6 @@ def shown(text: str) -> str:
     return footnote_marks(text)
 
 
-def who(p: Passage) -> str:
-    """Whose text it is: the force, or 'Other document' (documents have no force)."""
-    return "Other document" if p.kind == "document" else p.force
-
-
 def badges(marks: Iterable[str]) -> str:
     """'uploaded' / 'other document' labels, so no one mistakes them for Inspectorate findings."""
     return "".join(f" <span class=\"badge badge-{esc(m.replace(' ', '-'))}\">{esc(m)}</span>" for m in marks)
@@ -203,7 +198,7 @@ def badges(marks: Iterable[str]) -> str:
 def source_summary(n: int, p: Passage) -> str:
     """What a closed source shows: its number, whose it is, report (marked if uploaded or
     another document) with both dates, section."""
-    return (f"<span class=\"src-n\">[{n}]</span> <b>{esc(who(p))}</b> — {esc(p.report_title)}{badges(p.marks)} · "
+    return (f"<span class=\"src-n\">[{n}]</span> <b>{esc(p.who)}</b> — {esc(p.report_title)}{badges(p.marks)} · "
             f"<span class=\"src-dates\">{esc(report_label(p.report_type, p.inspected, p.published))}</span>"
             f"<span class=\"src-section\">{esc(p.section)}</span>")
 
@@ -284,7 +279,7 @@ def answer_export(answer: Answer) -> str:
     for n, p in enumerate(listed, start=1):
         marks = "".join(f" [{m}]" for m in p.marks)
         lines += [
-            f"[{n}] **{who(p)}**, {p.report_title} ({p.report_type}, {report_date(p)}){marks}, section: {p.section}",
+            f"[{n}] **{p.who}**, {p.report_title} ({p.report_type}, {report_date(p)}){marks}, section: {p.section}",
             "",
             *[f"> {line}" for line in shown(p.text).split("\n")],
             "",
