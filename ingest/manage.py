@@ -12,6 +12,7 @@ without its rows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -73,7 +74,9 @@ def accept_reports(settings: Settings, store: PassageStore, targets: Iterable[st
     """Let answers use uploads that were waiting for review."""
 
     def accept(report: IngestReport, info: ReportInfo, reports: list[ReportInfo]) -> None:
-        accepted = info if info.accepted else store.accept(info.doc_id, by)
-        report.accepted.append(accepted or info)
+        if not info.accepted:  # the entry just read, rewritten (no second registry scan)
+            info = replace(info, accepted=True, accepted_by=by)
+            store.update_report(info)
+        report.accepted.append(info)
 
     return _each(settings, store, targets, accept)

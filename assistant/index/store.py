@@ -16,7 +16,7 @@ next ingest redoes it.
 from __future__ import annotations
 
 import logging
-from dataclasses import MISSING, asdict, fields, replace
+from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 from typing import Iterator, TypeVar
 
@@ -154,14 +154,6 @@ class PassageStore:
     def update_report(self, info: ReportInfo) -> None:
         """Rewrite a registered report's entry (acceptance); its passages stay as they are."""
         self.registry.upsert(ids=[info.doc_id], metadatas=[_to_meta(asdict(info))], embeddings=[[1.0]])
-
-    def accept(self, doc_id: str, by: str) -> ReportInfo | None:
-        found = next((r for r in self.reports() if r.doc_id == doc_id), None)
-        if found is None:
-            return None
-        accepted = replace(found, accepted=True, accepted_by=by)
-        self.update_report(accepted)
-        return accepted
 
     def replace_report(self, info: ReportInfo, passages: list[Passage], vectors: np.ndarray,
                        recommendations: list[Recommendation] = ()) -> None:
