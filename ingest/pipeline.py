@@ -138,10 +138,11 @@ def _windows(run: _Run, todo: list[tuple[Item, bytes, str]], embedder: Embedder,
     yield window  # possibly empty: the run still tidies the index once
 
 
-def _tidy(run: _Run, rebuild: bool) -> None:
-    """Under the lock, once per run: start empty (rebuild), then clear an interrupted run's debris."""
+def _tidy(run: _Run, rebuild: bool) -> bool:
+    """Under the lock, once per run: start empty (rebuild), then clear an interrupted run's
+    debris; True if it ran (and so has just looked at the registry)."""
     if run.tidied:
-        return
+        return False
     run.tidied = True
     if rebuild:
         run.store.clear()
@@ -153,6 +154,7 @@ def _tidy(run: _Run, rebuild: bool) -> None:
         log.warning("removed %d chunks an interrupted ingest left without a registered report", leftover)
     run.look()
     sweep(run.settings, run.known.values())
+    return True
 
 
 def _write(run: _Run, group: list[Prepared], embedder: Embedder, bar: tqdm) -> None:
@@ -215,9 +217,10 @@ def ingest_items(settings: Settings, store: PassageStore, embedder: Embedder, it
     bar = tqdm(total=0, unit="chunk", desc="embedding", disable=not progress, leave=False)
     for group in _windows(run, todo, embedder, as_document):
         with ingest_lock(settings):
-            _tidy(run, rebuild)
+            looked = _tidy(run, rebuild)
             if group:
-                run.look()
+                if not looked:  # the registry as it is under the lock
+                    run.look()
                 _write(run, group, embedder, bar)
     bar.close()
     if prune:
