@@ -23,19 +23,29 @@ Origin = Literal["bundled", "path", "upload"]
 DOCUMENT_TYPE = "other document"  # the report_type of documents
 
 
-def whose(kind: str, force: str) -> str:
-    """A report's force, or 'Other document': what citations and lists call its owner."""
-    return force if kind == "report" else "Other document"
+class Labelled:
+    """What a cited passage or a listed report says of where it comes from (for records with
+    `force`, `kind` and `origin`): uploads and other documents are never shown as if they
+    were the Inspectorate's own findings."""
 
+    force: str
+    kind: str
+    origin: str
 
-def provenance_marks(kind: str, origin: str) -> tuple[str, ...]:
-    """The labels a cited passage or listed report carries: uploads and other documents are
-    never shown as if they were the Inspectorate's own findings."""
-    return (("uploaded",) if origin == "upload" else ()) + (("other document",) if kind == "document" else ())
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """What a citation must say besides force and title ("uploaded", "other document")."""
+        upload = ("uploaded",) if self.origin == "upload" else ()
+        return upload + (("other document",) if self.kind == "document" else ())
+
+    @property
+    def who(self) -> str:
+        """Whose text it is: the force, or 'Other document' (documents have no force)."""
+        return self.force if self.kind == "report" else "Other document"
 
 
 @dataclass(frozen=True)
-class Passage:
+class Passage(Labelled):
     """One stored chunk of a report, with where it came from.
 
     `start`/`end` are character offsets into the report's canonical text (the file itself
@@ -69,16 +79,6 @@ class Passage:
         """The innermost heading of the section path."""
         return self.section.rsplit(" > ", 1)[-1]
 
-    @property
-    def marks(self) -> tuple[str, ...]:
-        """What a citation of it must say besides force and title ("uploaded", "other document")."""
-        return provenance_marks(self.kind, self.origin)
-
-    @property
-    def who(self) -> str:
-        """Whose text it is: the force, or 'Other document' (documents have no force)."""
-        return whose(self.kind, self.force)
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -106,7 +106,7 @@ class Provenance:
 
 
 @dataclass(frozen=True)
-class ReportInfo(ReportMeta):
+class ReportInfo(ReportMeta, Labelled):
     """An ingested report: its parsed facts plus where it is and what the index holds of it.
 
     The fields after `chunks` were added later: registry entries written before them read as
@@ -127,14 +127,6 @@ class ReportInfo(ReportMeta):
     size: int = 0  # bytes of the file
     accepted: bool = True  # False: an upload waiting for a reviewer (kept out of answers)
     accepted_by: str = ""
-
-    @property
-    def marks(self) -> tuple[str, ...]:
-        return provenance_marks(self.kind, self.origin)
-
-    @property
-    def who(self) -> str:
-        return whose(self.kind, self.force)
 
     @property
     def counts_as_force(self) -> bool:
