@@ -104,9 +104,8 @@ def build_app(a: Assistant) -> gr.Blocks:
             page = {"cases": cases, "compare": compare}.get(example.page)
             if page is None:
                 continue
-            field = page.topic if example.page == "cases" else page.theme
             button.click(lambda q=example.query or example.text, where=example.page: (gr.Tabs(selected=where), q),
-                         None, [tabs, field], api_visibility="private", queue=False
+                         None, [tabs, page.query], api_visibility="private", queue=False
                          ).then(page.run, page.inputs, page.outputs, api_visibility="private")
         choices = [ask.forces, cases.forces, compare.forces, recs.forces, *ask.years]
         for change in changes:  # uploads, removals and reviews change every page's choices

@@ -98,13 +98,9 @@ class AskHandlers:
 class AskPage:
     """The Ask page's components other pages' wiring needs."""
 
-    question: gr.Textbox
-    chat: gr.Chatbot
-    welcome: gr.Column
     forces: gr.Dropdown
     years: tuple[gr.Dropdown, gr.Dropdown]
     examples: list[tuple[gr.Button, object]]  # (button, settings.Example)
-    run: object  # the chat event (examples chain it)
 
 
 def _show_chat(question, history):
@@ -180,4 +176,4 @@ def ask_page(app, values: dict[str, list]) -> AskPage:
     clear.add([chat, question, status])
     clear.click(lambda: ([], gr.update(value=None, interactive=False), gr.update(visible=False), gr.update(visible=True)),
                 None, [earlier, export, chat, welcome], api_visibility="private")
-    return AskPage(question, chat, welcome, forces, (y_from, y_to), examples, run)
+    return AskPage(forces, (y_from, y_to), examples)

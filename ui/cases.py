@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 
 from assistant.errors import AssistantError
@@ -29,16 +27,7 @@ class CaseHandlers:
         return results.shown(cards.cases_html(cases), status, export)
 
 
-@dataclass
-class CasesPage:
-    topic: gr.Textbox
-    forces: gr.Dropdown
-    run: object  # the function and its inputs and outputs, for the first screen's examples
-    inputs: list
-    outputs: list
-
-
-def cases_page(app, forces: list[str]) -> CasesPage:
+def cases_page(app, forces: list[str]) -> results.SearchPage:
     gr.Markdown("## Case studies\nWhole case studies from the reports on a topic: what happened, where it comes "
                 "from, and why it matched. Each case ends where the report's own text resumes.")
     with gr.Row():
@@ -55,4 +44,4 @@ def cases_page(app, forces: list[str]) -> CasesPage:
     inputs, outputs = [topic, k, c_forces], [table, status, export]
     gr.on([topic.submit, find.click], app.case_studies, inputs, outputs, api_name="find_case_studies",
           api_visibility="private")
-    return CasesPage(topic, c_forces, app.case_studies, inputs, outputs)
+    return results.SearchPage(topic, c_forces, app.case_studies, inputs, outputs)

@@ -3,8 +3,6 @@ reports and their dates, whole quotes, and sources that open in place."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gradio as gr
 
 from assistant.errors import AssistantError
@@ -28,16 +26,7 @@ class CompareHandlers:
         return results.shown(cards.comparison_html(comparison), status, export)
 
 
-@dataclass
-class ComparePage:
-    theme: gr.Textbox
-    forces: gr.Dropdown
-    run: object
-    inputs: list
-    outputs: list
-
-
-def compare_page(app, forces: list[str]) -> ComparePage:
+def compare_page(app, forces: list[str]) -> results.SearchPage:
     gr.Markdown("## Compare forces\nEvery force's reports on one theme, side by side: what each says, quoted and cited, or plainly "
                 "that it says nothing. Each report's dates are shown: a row describes its force at that time.")
     with gr.Row():
@@ -52,4 +41,4 @@ def compare_page(app, forces: list[str]) -> ComparePage:
     inputs, outputs = [theme, m_forces], [table, status, export]
     gr.on([theme.submit, run.click], app.compare, inputs, outputs, api_name="compare_forces",
           api_visibility="private")
-    return ComparePage(theme, m_forces, app.compare, inputs, outputs)
+    return results.SearchPage(theme, m_forces, app.compare, inputs, outputs)

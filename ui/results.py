@@ -4,9 +4,23 @@ Recommendations pages."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 
 from ui import views
+
+
+@dataclass
+class SearchPage:
+    """A page that searches on what is typed in `query` (a topic, a theme), for the wiring in
+    app.py: the first screen's examples fill `query` and run `run` on `inputs` -> `outputs`."""
+
+    query: gr.Textbox
+    forces: gr.Dropdown
+    run: object
+    inputs: list
+    outputs: list
 
 NO_EXPORT = {"value": None, "interactive": False}
 
